@@ -1,0 +1,53 @@
+"""Every error the event store raises, in one module (as aiokafka keeps its errors)."""
+
+
+class EventStoreError(Exception):
+    """Base class of all event store errors."""
+
+
+class StoreClosedError(EventStoreError):
+    """The store was used before `open()` or after `close()`."""
+
+
+class UnknownEventTypeError(EventStoreError):
+    """An event type that no model is registered for."""
+
+    def __init__(self, type_: str) -> None:
+        super().__init__(f"unknown event type {type_!r}: register a model for it with EventRegistry.event()")
+        self.type = type_
+
+
+class EventValidationError(EventStoreError):
+    """An event payload that does not match the model registered for its type.
+
+    `field` is the dotted path of the first offending field ("" when the whole payload is wrong).
+    """
+
+    def __init__(self, type_: str, field: str, message: str) -> None:
+        where = f" field {field!r}" if field else ""
+        super().__init__(f"invalid {type_!r} event:{where} {message}")
+        self.type = type_
+        self.field = field
+        self.detail = message
+
+
+class DecodeError(EventStoreError):
+    """A stored record that cannot be turned back into a typed event (it is dead-lettered)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class UnknownStreamError(EventStoreError):
+    """A stream that was never created."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(
+            f"unknown stream {stream!r}: create it first with ensure_streams([StreamSpec({stream!r}, partitions=N)])"
+        )
+        self.stream = stream
+
+
+class FencedError(EventStoreError):
+    """A group member lost its membership (another member took over); its commit was refused."""
