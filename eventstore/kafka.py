@@ -1,0 +1,407 @@
+"""The Kafka event store backend (aiokafka 0.14): one topic per stream, CloudEvents binary records.
+
+Stream `name` is topic `topic_prefix + name`, created explicitly (never auto-created) with
+`retention.ms=-1` and `cleanup.policy=delete`: the log is the source of truth and must never expire or
+compact. Every append is one Kafka transaction (all or nothing, across topics), written by a
+transactional producer owned by this store instance. Partitions are chosen by `partition_for`, not by
+Kafka's hash, so every backend puts a subject in the same partition. Every client sets the safety
+settings explicitly (acks=all, idempotence, no auto-commit, earliest, read_committed).
+Group subscriptions live in `eventstore.kafka_subscription`.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError
+from prometheus_client import Counter
+
+from eventstore.errors import DecodeError, EventStoreError, StoreClosedError, UnknownStreamError
+from eventstore.kafka_codec import OutRecord, decode_event, encode_headers, record_time, send_records
+from eventstore.kafka_deadletters import from_dead_letter_record, newest_distinct, to_dead_letter_record
+from eventstore.kafka_subscription import KafkaSubscription
+from eventstore.locallog import _check_partitions as check_partitions
+from eventstore.records import DeadLetter, Event, Position
+from eventstore.registry import EventRegistry
+from eventstore.store import AssignCallback, EventStore, Handler, RevokeCallback, StreamSpec, Subscription, partition_for
+
+log = logging.getLogger(__name__)
+
+DEAD_LETTERS = Counter(
+    "eventstore_dead_letters_total", "Records that could not be decoded and were dead-lettered", ["stream"]
+)
+
+LOG_CONFIG = {"retention.ms": "-1", "cleanup.policy": "delete"}
+"""Topic configuration of every stream: keep everything forever, never compact."""
+
+TOPIC_READY_TIMEOUT = 30.0
+"""Seconds a new topic may take to get a leader for every partition."""
+TOPIC_ALREADY_EXISTS = 36
+UNKNOWN_TOPIC_OR_PARTITION = 3
+
+PRODUCER_SAFETY = {"acks": "all", "enable_idempotence": True}
+CONSUMER_SAFETY = {"enable_auto_commit": False, "auto_offset_reset": "earliest", "isolation_level": "read_committed"}
+_FIXED = frozenset({*PRODUCER_SAFETY, *CONSUMER_SAFETY, "bootstrap_servers", "transactional_id", "group_id"})
+
+
+class KafkaEventStore(EventStore):
+    """An event store on Kafka brokers `bootstrap_servers` ("host:port[,host:port]").
+
+    `client_options` are extra aiokafka keyword arguments given to every client (security_protocol,
+    sasl_*, ssl_context, client_id...); they cannot override the safety settings. `consumer_options` go
+    to group consumers only (session_timeout_ms, max_poll_interval_ms, heartbeat_interval_ms...).
+    """
+
+    def __init__(
+        self,
+        registry: EventRegistry,
+        bootstrap_servers: str,
+        *,
+        topic_prefix: str = "fleetstage.",
+        client_options: Mapping[str, Any] | None = None,
+        consumer_options: Mapping[str, Any] | None = None,
+        dead_letter_stream: str = "deadletters",
+        replication_factor: int = 1,
+        transaction_timeout_ms: int = 15_000,
+    ) -> None:
+        for options in (client_options or {}), (consumer_options or {}):
+            overridden = sorted(_FIXED & set(options))
+            if overridden:
+                raise ValueError(
+                    f"client options {overridden} are set by the Kafka event store itself: remove them "
+                    "(the store always uses acks=all, idempotence, manual commits and read_committed)"
+                )
+        self.registry = registry
+        self.bootstrap_servers = bootstrap_servers
+        self.topic_prefix = topic_prefix
+        self.dead_letter_stream = dead_letter_stream
+        self.replication_factor = replication_factor
+        self.transaction_timeout_ms = transaction_timeout_ms
+        self._client_options = dict(client_options or {})
+        self._consumer_options = dict(consumer_options or {})
+        self._partitions: dict[str, int] = {}
+        self._dead_seen: set[tuple[str, Position | None]] = set()
+        self._admin: AIOKafkaAdminClient | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._offsets: AIOKafkaConsumer | None = None
+        self._write_lock = asyncio.Lock()
+
+    # --- clients ------------------------------------------------------------------------------------
+
+    def topic(self, stream: str) -> str:
+        return self.topic_prefix + stream
+
+    def transactional_producer(self, transactional_id: str) -> AIOKafkaProducer:
+        """A (not started) producer writing transactions as `transactional_id` (prefixed)."""
+        return AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap_servers,
+            transactional_id=self.topic_prefix + transactional_id,
+            transaction_timeout_ms=self.transaction_timeout_ms,
+            **PRODUCER_SAFETY,
+            **self._client_options,
+        )
+
+    def group_id(self, group: str) -> str:
+        """The Kafka consumer group of subscription group `group`."""
+        return self.topic_prefix + group
+
+    def consumer(self, group: str | None = None) -> AIOKafkaConsumer:
+        """A (not started) consumer with the store's safety settings; a member of `group` if given."""
+        options = {**self._client_options, **(self._consumer_options if group else {})}
+        return AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap_servers,
+            group_id=self.group_id(group) if group else None,
+            **CONSUMER_SAFETY,
+            **options,
+        )
+
+    async def open(self) -> None:
+        if self._producer is not None:
+            return
+        makers = (
+            lambda: AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers, **self._client_options),
+            lambda: self.transactional_producer(f"store-{uuid.uuid4()}"),
+            self.consumer,
+        )
+        started: list[Any] = []
+        try:
+            for make in makers:
+                started.append(make())  # made only now: a client never closed warns when collected
+                await started[-1].start()
+        except BaseException as exc:
+            await _stop_all(started)
+            if isinstance(exc, KafkaError):
+                raise EventStoreError(
+                    f"cannot reach the Kafka brokers at {self.bootstrap_servers}: {exc}; check the kafka:// "
+                    "address, or start a local broker with `scripts/kafka-local start`"
+                ) from exc
+            raise
+        self._admin, self._producer, self._offsets = started
+
+    async def close(self) -> None:
+        clients = [c for c in (self._producer, self._offsets, self._admin) if c is not None]
+        self._admin = self._producer = self._offsets = None
+        await _stop_all(clients)
+
+    def _open_clients(self) -> tuple[AIOKafkaAdminClient, AIOKafkaProducer, AIOKafkaConsumer]:
+        if self._admin is None or self._producer is None or self._offsets is None:
+            raise StoreClosedError("the Kafka event store is not open: use `async with store:` or open()")
+        return self._admin, self._producer, self._offsets
+
+    # --- streams --------------------------------------------------------------------------------------
+
+    async def ensure_streams(self, specs: Sequence[StreamSpec]) -> None:
+        admin, _, _ = self._open_clients()
+        wanted = [*specs, StreamSpec(self.dead_letter_stream, 1)]
+        response = await admin.create_topics(
+            [NewTopic(self.topic(s.name), s.partitions, self.replication_factor, topic_configs=LOG_CONFIG) for s in wanted]
+        )
+        for name, code, *message in response.topic_errors:
+            if code not in (0, TOPIC_ALREADY_EXISTS):
+                detail = message[0] if message and message[0] else f"error code {code}"
+                raise EventStoreError(f"could not create topic {name!r}: {detail}")
+        await self._await_leaders([s.name for s in wanted])
+        for spec in wanted:
+            if self._partitions[spec.name] != spec.partitions:
+                log.warning(
+                    "stream %s already exists with %d partitions (%d asked): keeping %d",
+                    spec.name, self._partitions[spec.name], spec.partitions, self._partitions[spec.name],
+                )
+
+    async def _await_leaders(self, streams: Sequence[str]) -> None:
+        """Wait until the broker serves every partition of `streams` (a new topic takes a moment)."""
+        admin, _, _ = self._open_clients()
+        async with asyncio.timeout(TOPIC_READY_TIMEOUT):
+            while True:
+                described = await admin.describe_topics([self.topic(s) for s in streams])
+                if all(_served(topic) for topic in described):
+                    break
+                await asyncio.sleep(0.05)  # metadata propagates from the controller asynchronously
+        by_topic = {topic["topic"]: topic for topic in described}  # the broker may answer in any order
+        for stream in streams:
+            self._partitions[stream] = len(by_topic[self.topic(stream)]["partitions"])  # existing topics keep theirs
+
+    async def partition_count(self, stream: str) -> int:
+        """Partitions of `stream` (cached); UnknownStreamError when its topic does not exist."""
+        known = self._partitions.get(stream)
+        if known is not None:
+            return known
+        admin, _, _ = self._open_clients()
+        [described] = await admin.describe_topics([self.topic(stream)])
+        if described["error_code"] == UNKNOWN_TOPIC_OR_PARTITION or not described["partitions"]:
+            raise UnknownStreamError(stream)
+        count = len(described["partitions"])
+        self._partitions[stream] = count
+        return count
+
+    async def end_offsets(self, stream: str) -> dict[int, int]:
+        _, _, offsets = self._open_clients()
+        topic = self.topic(stream)
+        tps = [TopicPartition(topic, p) for p in range(await self.partition_count(stream))]
+        ends = await offsets.end_offsets(tps)
+        return {tp.partition: ends[tp] for tp in tps}
+
+    # --- writing --------------------------------------------------------------------------------------
+
+    async def encode(self, events: Sequence[Event]) -> list[OutRecord]:
+        """Validate every event (nothing is returned if one fails), then encode it as a Kafka record."""
+        for event in events:
+            self.registry.check(event.type, event.data)
+        records = []
+        for event in events:
+            partitions = await self.partition_count(event.stream)
+            records.append(
+                OutRecord(
+                    self.topic(event.stream),
+                    partition_for(event.subject, partitions),
+                    event.subject.encode(),
+                    self.registry.encode(event.data),
+                    encode_headers(event),
+                )
+            )
+        return records
+
+    async def append(self, events: Sequence[Event]) -> list[Position]:
+        if not events:
+            return []
+        records = await self.encode(events)
+        _, producer, _ = self._open_clients()
+        async with self._write_lock:  # one transaction at a time per producer
+            written = await self.write(producer, records)
+        return [Position(meta.partition, meta.offset) for meta in written]
+
+    async def write(
+        self,
+        producer: AIOKafkaProducer,
+        records: Sequence[OutRecord],
+        offsets: Mapping[TopicPartition, int] | None = None,
+        group: str | None = None,
+    ) -> list[Any]:
+        """Write `records` (and, for `group`, the consumer `offsets`) in one transaction of `producer`;
+        return once readers can see them. The RecordMetadata of each record comes back in order."""
+        sent: list[asyncio.Future[Any]] = []
+        try:
+            async with producer.transaction():
+                sent = await send_records(producer, records)
+                if offsets and group is not None:
+                    await producer.send_offsets_to_transaction(dict(offsets), self.group_id(group))
+        except BaseException:
+            for future in sent:  # they fail with the transaction: the error is the one raised here
+                future.add_done_callback(_retrieve_exception)
+            raise
+        written = list(await asyncio.gather(*sent))
+        await self._await_visible(written)
+        return written
+
+    async def _await_visible(self, written: Sequence[Any]) -> None:
+        """Wait until read_committed readers see `written`: a commit returns before the broker has
+        written its transaction markers, so the last stable offset moves a moment later."""
+        last: dict[TopicPartition, int] = {}
+        for meta in written:
+            last[meta.topic_partition] = max(meta.offset, last.get(meta.topic_partition, -1))
+        if not last:
+            return
+        _, _, offsets = self._open_clients()
+        async with asyncio.timeout(self.transaction_timeout_ms / 1000):
+            while True:
+                ends = await offsets.end_offsets(list(last))
+                if all(ends[tp] > offset for tp, offset in last.items()):
+                    return
+                await asyncio.sleep(0.002)  # the markers are being written
+
+    # --- reading --------------------------------------------------------------------------------------
+
+    async def read(
+        self,
+        stream: str,
+        *,
+        start: Mapping[int, int] | None = None,
+        partitions: Sequence[int] | None = None,
+        follow: bool = False,
+    ) -> AsyncIterator[Event]:
+        chosen = check_partitions(stream, await self.partition_count(stream), partitions)
+        topic = self.topic(stream)
+        tps = [TopicPartition(topic, p) for p in chosen]
+        consumer = self.consumer()
+        await consumer.start()
+        try:
+            consumer.assign(tps)
+            for tp in tps:
+                consumer.seek(tp, (start or {}).get(tp.partition, 0))
+            stops = None if follow else await consumer.end_offsets(tps)
+            active = [tp for tp in tps if stops is None or await consumer.position(tp) < stops[tp]]
+            while active:
+                fetched = await consumer.getmany(*active, timeout_ms=500)
+                for tp, records in fetched.items():
+                    stop = None if stops is None else stops[tp]
+                    for event in await self.decode_records(stream, tp.partition, records, stop):
+                        yield event
+                if stops is not None:
+                    active = [tp for tp in active if await consumer.position(tp) < stops[tp]]
+        finally:
+            await consumer.stop()
+
+    async def decode_records(
+        self, stream: str, partition: int, records: Sequence[Any], stop: int | None = None
+    ) -> list[Event]:
+        """The events of consumed `records` (offsets below `stop`); undecodable ones are dead-lettered."""
+        events: list[Event] = []
+        dead: list[DeadLetter] = []
+        for record in records:
+            if stop is not None and record.offset >= stop:
+                break
+            position = Position(partition, record.offset)
+            try:
+                events.append(decode_event(self.registry, stream, position, record.value, record.headers))
+            except DecodeError as exc:
+                dead.append(
+                    DeadLetter(stream, position, exc.reason, record.key, record.value, tuple(record.headers),
+                               record_time(record.timestamp))
+                )
+        if dead:
+            await self._dead_letter(dead)
+        return events
+
+    # --- dead letters ---------------------------------------------------------------------------------
+
+    async def _dead_letter(self, letters: Sequence[DeadLetter]) -> None:
+        fresh = [letter for letter in letters if (letter.stream, letter.position) not in self._dead_seen]
+        if not fresh:
+            return
+        topic = self.topic(self.dead_letter_stream)
+        if self.dead_letter_stream not in self._partitions:
+            await self.ensure_streams([])
+        _, producer, _ = self._open_clients()
+        async with self._write_lock:
+            await self.write(producer, [to_dead_letter_record(topic, letter) for letter in fresh])
+        for letter in fresh:
+            self._dead_seen.add((letter.stream, letter.position))
+            DEAD_LETTERS.labels(letter.stream).inc()
+            log.warning(
+                "dead-lettered a %s record at %s: %s", letter.stream, letter.position, letter.reason,
+                extra={"stream": letter.stream, "position": letter.position, "reason": letter.reason},
+            )
+
+    async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        self._open_clients()
+        try:
+            await self.partition_count(self.dead_letter_stream)
+        except UnknownStreamError:
+            return []
+        consumer = self.consumer()
+        await consumer.start()
+        try:
+            tp = TopicPartition(self.topic(self.dead_letter_stream), 0)
+            consumer.assign([tp])
+            consumer.seek(tp, 0)
+            end = (await consumer.end_offsets([tp]))[tp]
+            letters = []
+            while await consumer.position(tp) < end:
+                for record in (await consumer.getmany(tp, timeout_ms=500)).get(tp, []):
+                    if record.offset < end:
+                        letters.append(
+                            from_dead_letter_record(record.key, record.value, record.headers, record.timestamp)
+                        )
+        finally:
+            await consumer.stop()
+        return newest_distinct(letters, limit)
+
+    # --- subscriptions --------------------------------------------------------------------------------
+
+    def subscribe(
+        self,
+        group: str,
+        stream: str,
+        handler: Handler,
+        *,
+        exactly_once: bool = True,
+        on_assign: AssignCallback | None = None,
+        on_revoke: RevokeCallback | None = None,
+        max_batch: int = 500,
+    ) -> Subscription:
+        return KafkaSubscription(
+            self, group, stream, handler,
+            exactly_once=exactly_once, on_assign=on_assign, on_revoke=on_revoke, max_batch=max_batch,
+        )
+
+
+def _retrieve_exception(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
+def _served(topic: Mapping[str, Any]) -> bool:
+    return topic["error_code"] == 0 and bool(topic["partitions"]) and all(
+        p["error_code"] == 0 and p["leader"] >= 0 for p in topic["partitions"]
+    )
+
+
+async def _stop_all(clients: Sequence[Any]) -> None:
+    for client in clients:
+        stop = client.close if isinstance(client, AIOKafkaAdminClient) else client.stop
+        await stop()

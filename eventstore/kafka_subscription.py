@@ -1,0 +1,272 @@
+"""A Kafka consumer-group subscription: batches per partition to a handler, exactly once or at least once.
+
+Exactly once (aiokafka has no KIP-447): one transactional producer per owned input partition, with the
+stable id `{prefix}{group}-{stream}-{partition}`, created when the partition is assigned and closed when
+it goes. The handler's events and the group's new offset are written in one transaction; a zombie that
+lost the partition is fenced by the new owner's producer (ProducerFenced) and drops the partition.
+At least once: the events are appended, then the offset committed.
+
+Rebalances are eager (every member revokes everything, then gets its new share): the listener only
+waits for the batch in flight and records the new assignment; the consume loop then reconciles it,
+calling `on_revoke` for partitions that went and `on_assign` (with the committed offsets) for new ones
+before handling any of their records. Offsets committed are consumer positions, so they move past
+transaction markers and "caught up" compares them with end offsets.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, ProducerFenced
+
+from eventstore.errors import StoreClosedError
+from eventstore.locallog import ChangeSignal
+from eventstore.records import Event
+from eventstore.store import AssignCallback, Handler, RevokeCallback, Subscription
+
+if TYPE_CHECKING:
+    from eventstore.kafka import KafkaEventStore
+
+log = logging.getLogger(__name__)
+
+POLL_MS = 200
+"""Longest wait for records before looking at idle partitions (markers) again."""
+
+
+class _Listener(ConsumerRebalanceListener):
+    def __init__(self, subscription: "KafkaSubscription") -> None:
+        self._subscription = subscription
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        await self._subscription.rebalancing()
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        self._subscription.assigned({tp.partition for tp in assigned})
+
+
+class KafkaSubscription(Subscription):
+    """One member of consumer group `group` on `stream` (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: "KafkaEventStore",
+        group: str,
+        stream: str,
+        handler: Handler,
+        *,
+        exactly_once: bool,
+        on_assign: AssignCallback | None,
+        on_revoke: RevokeCallback | None,
+        max_batch: int,
+    ) -> None:
+        self._store = store
+        self._group = group
+        self._stream = stream
+        self._topic = store.topic(stream)
+        self._handler = handler
+        self._exactly_once = exactly_once
+        self._on_assign = on_assign
+        self._on_revoke = on_revoke
+        self._max_batch = max_batch
+        self._consumer: AIOKafkaConsumer | None = None
+        self._producers: dict[int, AIOKafkaProducer | None] = {}
+        """Owned partitions (their producer when exactly once)."""
+        self._committed: dict[int, int] = {}
+        self._pending: set[int] | None = None
+        """The assignment of the last rebalance, not reconciled yet."""
+        self._rebalancing = False
+        self._closing = False
+        self._joined = False
+        self._batch = asyncio.Lock()
+        self._progress = ChangeSignal()
+        self._error: BaseException | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    # --- Subscription ---------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> "KafkaSubscription":
+        self._task = asyncio.create_task(self._run(), name=f"subscription {self._group}/{self._stream}")
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._task is not None:
+            if not self._closing:  # never interrupt the shutdown: the consumer must leave the group
+                self._task.cancel()
+            await asyncio.wait([self._task])
+        if self._error is not None and exc is None:
+            raise self._error
+
+    async def wait_caught_up(self, timeout: float | None = None) -> None:
+        async with asyncio.timeout(timeout):
+            targets = await self._store.end_offsets(self._stream)
+            while True:
+                token = self._progress.token()
+                if self._error is not None:
+                    raise self._error
+                if self._task is None or self._task.done():
+                    raise StoreClosedError(f"subscription {self._group!r} on {self._stream!r} is not running")
+                if self._caught_up(targets):
+                    return
+                await self._progress.wait(token, None)
+
+    def lag(self) -> dict[int, int]:
+        if self._consumer is None:
+            return {}
+        lags = {}
+        for p, committed in self._committed.items():
+            end = self._consumer.last_stable_offset(TopicPartition(self._topic, p))
+            lags[p] = max(0, (committed if end is None else end) - committed)
+        return lags
+
+    def _caught_up(self, targets: dict[int, int]) -> bool:
+        return (
+            self._joined
+            and self._pending is None
+            and not self._rebalancing
+            and all(self._committed.get(p, 0) >= targets.get(p, 0) for p in self._producers)
+        )
+
+    # --- rebalance listener -----------------------------------------------------------------------
+
+    async def rebalancing(self) -> None:
+        """Eager rebalance started: wait for the batch in flight, then hold batches until the new assignment."""
+        async with self._batch:
+            self._rebalancing = True
+            self._joined = False
+
+    def assigned(self, partitions: set[int]) -> None:
+        self._pending = partitions
+        self._rebalancing = False
+        self._progress.fire()
+
+    # --- the consume loop -------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        consumer = self._store.consumer(self._group)
+        consumer.subscribe([self._topic], listener=_Listener(self))
+        self._consumer = consumer
+        try:
+            await self._store.partition_count(self._stream)  # UnknownStreamError rather than waiting forever
+            await consumer.start()
+            while True:
+                token = self._progress.token()
+                if self._pending is not None and not self._rebalancing:
+                    await self._reconcile(consumer)
+                # The lock spans fetch and handling: a rebalance waits for both, so no record fetched
+                # under one assignment is handled or committed under the next.
+                async with self._batch:
+                    if not self._rebalancing and self._pending is None:
+                        fetched = await consumer.getmany(timeout_ms=POLL_MS, max_records=self._max_batch)
+                        await self._handle_all(consumer, fetched)
+                        continue
+                await self._progress.wait(token, POLL_MS / 1000)  # a rebalance is under way
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.error("subscription %s on %s stopped: %r", self._group, self._stream, exc)
+            self._error = exc
+        finally:
+            self._closing = True
+            self._progress.fire()
+            await self._shutdown(consumer)
+
+    async def _reconcile(self, consumer: AIOKafkaConsumer) -> None:
+        assert self._pending is not None
+        target, self._pending = self._pending, None
+        gone = sorted(set(self._producers) - target)
+        if gone:
+            await self._drop(gone)
+        fresh: dict[int, int] = {}
+        for p in sorted(target - set(self._producers)):
+            # The producer first: starting it fences the previous owner and completes its last
+            # transaction, so the committed offset read next is final.
+            producer = await self._start_producer(p)
+            try:
+                position = await _committed_position(consumer, TopicPartition(self._topic, p))
+            except IllegalStateError:  # already taken away again: the next reconciliation sees it
+                if producer is not None:
+                    await producer.stop()
+                continue
+            self._producers[p] = producer
+            self._committed[p] = fresh[p] = position
+        if fresh and self._on_assign is not None:
+            await self._on_assign(fresh)
+        self._joined = self._pending is None and not self._rebalancing
+        self._progress.fire()
+
+    async def _start_producer(self, partition: int) -> AIOKafkaProducer | None:
+        if not self._exactly_once:
+            return None
+        producer = self._store.transactional_producer(f"{self._group}-{self._stream}-{partition}")
+        await producer.start()
+        # Starting does not wait for the broker to register this producer; beginning a transaction does.
+        # Registering fences any earlier owner of this id and finishes its last transaction.
+        await producer.begin_transaction()
+        await producer.abort_transaction()  # empty: nothing is sent
+        return producer
+
+    async def _handle_all(self, consumer: AIOKafkaConsumer, fetched: dict[TopicPartition, list[Any]]) -> None:
+        for p in sorted(self._producers):
+            if p not in self._producers:  # fenced while an earlier partition was handled
+                continue
+            tp = TopicPartition(self._topic, p)
+            records = fetched.get(tp, [])
+            position = await consumer.position(tp)
+            if records or position > self._committed[p]:  # records, or only transaction markers passed
+                await self._handle(tp, records, position)
+
+    async def _handle(self, tp: TopicPartition, records: Sequence[Any], next_offset: int) -> None:
+        assert self._consumer is not None
+        p = tp.partition
+        events = await self._store.decode_records(self._stream, p, records)
+        outputs: Sequence[Event] = (await self._handler(p, events) or ()) if events else ()
+        encoded = await self._store.encode(outputs)
+        producer = self._producers[p]
+        try:
+            if producer is not None:
+                await self._store.write(producer, encoded, {tp: next_offset}, self._group)
+            else:
+                if outputs:
+                    await self._store.append(outputs)
+                await self._consumer.commit({tp: next_offset})
+        except (ProducerFenced, CommitFailedError) as exc:
+            log.warning(
+                "group %s lost partition %s of %s (another member owns it now): %r", self._group, p, self._stream, exc
+            )
+            await self._drop([p])
+            self._consumer.pause(tp)  # until a rebalance gives it back (fresh, from the committed offset)
+            return
+        self._committed[p] = next_offset
+        self._progress.fire()
+
+    async def _drop(self, partitions: Sequence[int]) -> None:
+        """Stop handling `partitions` (revoked or fenced) and tell the handler to forget them."""
+        for p in partitions:
+            producer = self._producers.pop(p, None)
+            self._committed.pop(p, None)
+            if producer is not None:
+                await producer.stop()
+        if self._on_revoke is not None:
+            await self._on_revoke(list(partitions))
+
+    async def _shutdown(self, consumer: AIOKafkaConsumer) -> None:
+        try:
+            if self._producers:
+                await self._drop(sorted(self._producers))
+        finally:
+            await consumer.stop()
+            self._consumer = None
+
+
+async def _committed_position(consumer: AIOKafkaConsumer, tp: TopicPartition) -> int:
+    """Seek `tp` to the group's committed offset as the broker has it now (the earliest when none)."""
+    committed = await consumer.committed(tp)
+    if committed is not None and committed != await consumer.position(tp):
+        consumer.seek(tp, committed)
+    return await consumer.position(tp)

@@ -1,0 +1,73 @@
+"""What only the embedded SQLite store promises: a durable file shared by several processes."""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import sys
+from contextlib import closing
+from pathlib import Path
+
+from eventstore import StreamSpec
+from eventstore.sqlite import SqliteEventStore
+from tests.eventstore.collect import WAIT, Collector
+from tests.eventstore.payloads import registry
+from tests.eventstore.test_contract import audit_handler, deposits, read_all
+
+ROOT = Path(__file__).resolve().parents[2]
+
+WRITER = """
+import asyncio, sys
+from eventstore.sqlite import SqliteEventStore
+from tests.eventstore.payloads import registry
+from tests.eventstore.test_contract import deposits
+
+async def main():
+    async with SqliteEventStore(registry, sys.argv[1]) as store:
+        for start in range(0, 30, 10):
+            await store.append(deposits(30)[start : start + 10])
+
+asyncio.run(main())
+"""
+
+
+async def test_events_and_group_positions_survive_reopening_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    first = Collector()
+    async with SqliteEventStore(registry, path) as store:
+        await store.ensure_streams([StreamSpec("ledger", 2), StreamSpec("audit", 1)])
+        await store.append(deposits(8))
+        async with store.subscribe("auditor", "ledger", audit_handler(first)) as sub:  # type: ignore[arg-type]
+            await sub.wait_caught_up(WAIT)
+        written = [e.id for e in await read_all(store, "ledger")]
+
+    assigned: list[dict[int, int]] = []
+
+    async def on_assign(positions: dict[int, int]) -> None:
+        assigned.append(dict(positions))
+
+    later = Collector()
+    async with SqliteEventStore(registry, path) as reopened:
+        assert [e.id for e in await read_all(reopened, "ledger")] == written
+        await reopened.append(deposits(2))
+        async with reopened.subscribe("auditor", "ledger", audit_handler(later), on_assign=on_assign) as sub:  # type: ignore[arg-type]
+            await sub.wait_caught_up(WAIT)
+        assert len(await read_all(reopened, "audit")) == 10
+
+    assert sum(assigned[0].values()) == 8 and len(later.events) == 2
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_a_follower_sees_events_another_process_appends(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    seen = Collector()
+    async with SqliteEventStore(registry, path) as store:
+        await store.ensure_streams([StreamSpec("ledger", 3)])
+        follower = asyncio.create_task(seen.follow(store.read("ledger", follow=True)))
+        try:
+            writer = await asyncio.create_subprocess_exec(sys.executable, "-c", WRITER, str(path), cwd=ROOT)
+            assert await writer.wait() == 0
+            await seen.until(30)
+        finally:
+            follower.cancel()
+    assert sorted(e.data.seq for e in seen.events) == list(range(30))  # type: ignore[attr-defined]
