@@ -54,3 +54,12 @@ class CommandRejected(Payload):
     command_type: str
     field: str = ""
     message: str
+
+
+@registry.event("fleetstage.command.unchanged")
+class CommandUnchanged(Payload):
+    """A valid command that changed nothing (kubectl's `unchanged`), e.g. re-applying the same manifest."""
+
+    command_id: str
+    command_type: str
+    message: str = ""

@@ -49,6 +49,17 @@ class PlacementScheduled(Payload):
     observed_cluster_count: int
     selected: list[str]
     decisions: list[ClusterDecision]
+    scheduled: bool = True
+    message: str = ""
+    """Why `scheduled` is False (e.g. PickN found fewer clusters than numberOfClusters)."""
+
+
+@registry.event("fleetstage.policysnapshot.deleted")
+class PolicySnapshotDeleted(Payload):
+    """Policy snapshot `<placement>-<index>` fell out of the placement's revisionHistoryLimit."""
+
+    placement: str
+    index: int
 
 
 @registry.event("fleetstage.resourcesnapshot.created")
@@ -59,3 +70,12 @@ class ResourceSnapshotCreated(Payload):
     index: int
     resource_hash: str
     selected_resources: list[dict[str, Any]]
+
+
+@registry.event("fleetstage.resourcesnapshot.deleted")
+class ResourceSnapshotDeleted(Payload):
+    """Snapshot `<placement>-<index>-snapshot` fell out of the placement's revisionHistoryLimit: it is no
+    longer listed and no new run may deploy it (its content stays in the log for audit)."""
+
+    placement: str
+    index: int

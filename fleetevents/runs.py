@@ -167,9 +167,24 @@ class ClusterUpdateStarted(Payload):
     resource_snapshot_index: int
 
 
+@registry.event("fleetstage.cluster.updatesucceeded")
+class ClusterUpdateSucceeded(Payload):
+    """The orchestrator accepted the agent's success report for the cluster (ClusterUpdatingSucceeded).
+
+    Written once per cluster and run, in answer to the first matching `ClusterUpdated`; duplicates and
+    reports for clusters the run no longer waits for produce nothing. Fold this, not `ClusterUpdated`.
+    """
+
+    run: str
+    stage: str
+    cluster: str
+    resource_snapshot_index: int
+
+
 @registry.event("fleetstage.cluster.updatefailed")
 class ClusterUpdateFailed(Payload):
-    """A cluster update failed for a reason decided by the orchestrator (e.g. taken over by another run)."""
+    """A cluster update failed (ClusterUpdatingFailed): the agent reported a failure (`message` is the
+    agent's), or the orchestrator decided it (e.g. the cluster was taken over by another run)."""
 
     run: str
     stage: str

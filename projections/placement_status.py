@@ -1,0 +1,181 @@
+"""Read model of ClusterResourcePlacements: the document behind `kubectl get crp` (GEN, SCHEDULED,
+SCHEDULED-GEN, AVAILABLE, AVAILABLE-GEN) and its per-cluster placement state.
+
+- `ClusterResourcePlacementScheduled` comes from the scheduling result, with the placement generation it
+  was computed for as observedGeneration (SCHEDULED-GEN).
+- `status.placementStatuses` has one entry per selected cluster: Scheduled, and once a run touched it
+  RolloutStarted / Applied / Available with the snapshot index it runs (`observedResourceIndex`).
+- `ClusterResourcePlacementAvailable` is set only when every selected cluster has reported on the same
+  snapshot (True when all of them have it available); while clusters run different snapshots, or before
+  any run, it is absent (empty columns), as Fleet shows for an External rollout strategy.
+"""
+
+from __future__ import annotations
+
+from eventstore import Event
+from fleetevents import agents, placements, runs
+from projections.documents import (
+    Changes,
+    Document,
+    Handler,
+    Key,
+    Overlay,
+    editor,
+    find_condition,
+    from_manifest,
+    remove_condition,
+    set_condition,
+)
+from projections.snapshots import scheduling_message
+from resources.names import PLACEMENT_V1BETA1
+
+KIND = "ClusterResourcePlacement"
+SCHEDULED = "ClusterResourcePlacementScheduled"
+AVAILABLE = "ClusterResourcePlacementAvailable"
+SCHEDULE_SUCCEEDED = "ScheduleSucceeded"
+SCHEDULE_FAILED = "ScheduleFailed"
+RESOURCE_AVAILABLE = "ResourceAvailable"
+RESOURCE_NOT_AVAILABLE = "ResourceNotAvailableYet"
+
+# per-cluster condition types and reasons (Fleet's placement status per cluster)
+CLUSTER_SCHEDULED = "Scheduled"
+ROLLOUT_STARTED = "RolloutStarted"
+APPLIED = "Applied"
+CLUSTER_AVAILABLE = "Available"
+ALL_APPLIED = "AllWorkHaveBeenApplied"
+NOT_ALL_APPLIED = "NotAllWorkHaveBeenApplied"
+ALL_AVAILABLE = "AllWorkAreAvailable"
+NOT_ALL_AVAILABLE = "NotAllWorkAreAvailable"
+
+
+def placement_key(name: str) -> Key:
+    return KIND, "", name
+
+
+def _applied(view: Overlay, data: placements.PlacementApplied, event: Event) -> Changes:
+    name = data.manifest["metadata"]["name"]
+    doc = from_manifest(data.manifest, data.generation, event, view.get(KIND, name))
+    doc.setdefault("apiVersion", PLACEMENT_V1BETA1)
+    return {placement_key(name): doc}
+
+
+def _deleted(view: Overlay, data: placements.PlacementDeleted, event: Event) -> Changes:
+    return {placement_key(data.name): None}
+
+
+def _scheduled_generation(doc: Document) -> int:
+    found = find_condition(doc["status"].get("conditions"), SCHEDULED)
+    return found["observedGeneration"] if found else doc["metadata"]["generation"]
+
+
+def _refresh_available(doc: Document, event: Event) -> None:
+    """Set or clear the placement's Available condition from its per-cluster state."""
+    status = doc.setdefault("status", {})
+    conditions = status.setdefault("conditions", [])
+    entries = status.get("placementStatuses") or []
+    reported = [find_condition(e.get("conditions"), CLUSTER_AVAILABLE) for e in entries]
+    indexes = {e.get("observedResourceIndex") for e in entries}
+    if not entries or None in reported or len(indexes) != 1:
+        remove_condition(conditions, AVAILABLE)
+        status.pop("observedResourceIndex", None)
+        return
+    available = all(r is not None and r["status"] == "True" for r in reported)
+    set_condition(
+        conditions,
+        AVAILABLE,
+        available,
+        RESOURCE_AVAILABLE if available else RESOURCE_NOT_AVAILABLE,
+        event.time,
+        _scheduled_generation(doc),
+    )
+    status["observedResourceIndex"] = indexes.pop()
+
+
+def _scheduled(doc: Document, data: placements.PlacementScheduled, event: Event) -> None:
+    status = doc.setdefault("status", {})
+    set_condition(
+        status.setdefault("conditions", []),
+        SCHEDULED,
+        data.scheduled,
+        SCHEDULE_SUCCEEDED if data.scheduled else SCHEDULE_FAILED,
+        event.time,
+        data.placement_generation,
+        scheduling_message(data),
+    )
+    previous = {e["clusterName"]: e for e in status.get("placementStatuses") or ()}
+    reasons = {d.cluster: d.reason for d in data.decisions}
+    entries = []
+    for cluster in sorted(data.selected):
+        entry = previous.get(cluster) or {"clusterName": cluster}
+        set_condition(
+            entry.setdefault("conditions", []),
+            CLUSTER_SCHEDULED,
+            True,
+            CLUSTER_SCHEDULED,
+            event.time,
+            data.placement_generation,
+            reasons.get(cluster, ""),
+        )
+        entries.append(entry)
+    status["placementStatuses"] = entries
+    _refresh_available(doc, event)
+
+
+def _entry(doc: Document, cluster: str) -> Document | None:
+    return next(
+        (e for e in (doc.get("status") or {}).get("placementStatuses") or () if e["clusterName"] == cluster), None
+    )
+
+
+def _rollout_started(doc: Document, data: runs.ClusterUpdateStarted, event: Event) -> None:
+    entry = _entry(doc, data.cluster)
+    if entry is None:
+        return
+    conditions = entry.setdefault("conditions", [])
+    entry["observedResourceIndex"] = str(data.resource_snapshot_index)
+    set_condition(
+        conditions,
+        ROLLOUT_STARTED,
+        True,
+        ROLLOUT_STARTED,
+        event.time,
+        _scheduled_generation(doc),
+        f"update run {data.run} started rolling out resource snapshot {data.resource_snapshot_index}",
+    )
+    remove_condition(conditions, APPLIED)
+    remove_condition(conditions, CLUSTER_AVAILABLE)
+    _refresh_available(doc, event)
+
+
+def _cluster_outcome(doc: Document, data: agents.ClusterUpdated, event: Event) -> None:
+    """An agent's outcome counts for the snapshot the cluster was last told to run."""
+    entry = _entry(doc, data.cluster)
+    if entry is None or entry.get("observedResourceIndex") != str(data.resource_snapshot_index):
+        return
+    conditions = entry.setdefault("conditions", [])
+    generation = _scheduled_generation(doc)
+    if data.succeeded:
+        set_condition(conditions, APPLIED, True, ALL_APPLIED, event.time, generation)
+        set_condition(conditions, CLUSTER_AVAILABLE, True, ALL_AVAILABLE, event.time, generation)
+    else:
+        set_condition(conditions, APPLIED, False, NOT_ALL_APPLIED, event.time, generation, data.message)
+        set_condition(conditions, CLUSTER_AVAILABLE, False, NOT_ALL_AVAILABLE, event.time, generation, data.message)
+    _refresh_available(doc, event)
+
+
+def _named(data: placements.PlacementScheduled | agents.ClusterUpdated, event: Event) -> Key:
+    return placement_key(data.placement)
+
+
+def _subject(data: runs.ClusterUpdateStarted, event: Event) -> Key:
+    """Run events carry no placement name: it is their subject (fleetevents.runs)."""
+    return placement_key(event.subject)
+
+
+HANDLERS: dict[type, Handler] = {
+    placements.PlacementApplied: _applied,
+    placements.PlacementDeleted: _deleted,
+    placements.PlacementScheduled: editor(_named, _scheduled),
+    runs.ClusterUpdateStarted: editor(_subject, _rollout_started),
+    agents.ClusterUpdated: editor(_named, _cluster_outcome),
+}

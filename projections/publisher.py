@@ -1,0 +1,132 @@
+"""Optional publishing of the read models to Kafka, for consumers that only have a Kafka client.
+
+When the event store is Kafka, `KafkaViewPublisher` sends every committed document change to the
+compacted topic `<prefix>view.<kind-plural>` (e.g. `fleetstage.view.clusterstagedupdateruns`), keyed
+by `<kind>/<namespace>/<name>` (namespace empty for cluster-scoped kinds), value = the document as
+JSON; a deletion is a tombstone (null value). Topics are created on first use with
+`cleanup.policy=compact`. On start the runner republishes every current document, so a topic converges
+to the current views even after a crash between a commit and its publication. The views are derived
+data: they can always be rebuilt from the log (docs/projections.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from types import TracebackType
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from eventstore.errors import EventStoreError
+from eventstore.kafka import PRODUCER_SAFETY, TOPIC_ALREADY_EXISTS, TOPIC_READY_TIMEOUT, KafkaEventStore
+from projections.documents import Document, Key, key_of
+from projections.runner import Notice
+from resources.kinds import kinds_named
+
+VIEW_CONFIG = {"cleanup.policy": "compact"}
+
+
+def plural(kind: str) -> str:
+    """The plural of a kind as the kind table has it (`clusterstagedupdateruns`), else `<kind>s` lower-cased."""
+    known = kinds_named(kind)
+    return known[0].plural if known else f"{kind.lower()}s"
+
+
+def view_key(key: Key) -> bytes:
+    kind, namespace, name = key
+    return f"{kind}/{namespace}/{name}".encode()
+
+
+class KafkaViewPublisher:
+    """Publishes document changes to compacted view topics (see the module docstring). Use `async with`."""
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        *,
+        topic_prefix: str = "fleetstage.",
+        replication_factor: int = 1,
+        client_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.bootstrap_servers = bootstrap_servers
+        self.topic_prefix = topic_prefix
+        self.replication_factor = replication_factor
+        self._client_options = dict(client_options or {})
+        self._producer: AIOKafkaProducer | None = None
+        self._admin: AIOKafkaAdminClient | None = None
+        self._topics: set[str] = set()
+
+    @classmethod
+    def for_store(cls, store: KafkaEventStore) -> KafkaViewPublisher:
+        """A publisher on the same brokers, with the same topic prefix, as the event store."""
+        return cls(
+            store.bootstrap_servers,
+            topic_prefix=store.topic_prefix,
+            replication_factor=store.replication_factor,
+            client_options=store._client_options,
+        )
+
+    def topic(self, kind: str) -> str:
+        return f"{self.topic_prefix}view.{plural(kind)}"
+
+    async def __aenter__(self) -> KafkaViewPublisher:
+        self._admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers, **self._client_options)
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap_servers, **PRODUCER_SAFETY, **self._client_options
+        )
+        await self._admin.start()
+        try:
+            await self._producer.start()
+        except BaseException:
+            await self._admin.close()
+            raise
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+        if self._admin is not None:
+            await self._admin.close()
+        self._producer = self._admin = None
+
+    async def publish(self, notices: Sequence[Notice]) -> None:
+        await self._send((n.key, None if n.type == "DELETED" else n.doc) for n in notices)
+
+    async def publish_all(self, docs: Iterable[Document]) -> None:
+        await self._send((key_of(doc), doc) for doc in docs)
+
+    async def _send(self, records: Iterable[tuple[Key, Document | None]]) -> None:
+        if self._producer is None:
+            raise RuntimeError("the view publisher is not started: use `async with KafkaViewPublisher(...)`")
+        pending = []
+        for key, doc in records:
+            topic = self.topic(key[0])
+            await self._ensure_topic(topic)
+            value = None if doc is None else orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
+            pending.append(await self._producer.send(topic, key=view_key(key), value=value))
+        await asyncio.gather(*pending)
+
+    async def _ensure_topic(self, topic: str) -> None:
+        admin = self._admin
+        if topic in self._topics or admin is None:
+            return
+        response = await admin.create_topics([NewTopic(topic, 1, self.replication_factor, topic_configs=VIEW_CONFIG)])
+        for name, code, *message in response.topic_errors:
+            if code not in (0, TOPIC_ALREADY_EXISTS):
+                detail = message[0] if message and message[0] else f"error code {code}"
+                raise EventStoreError(f"could not create view topic {name!r}: {detail}")
+        async with asyncio.timeout(TOPIC_READY_TIMEOUT):
+            while not await _has_leader(admin, topic):
+                await asyncio.sleep(0.05)  # a new topic's leader is elected asynchronously
+        self._topics.add(topic)
+
+
+async def _has_leader(admin: AIOKafkaAdminClient, topic: str) -> bool:
+    [described] = await admin.describe_topics([topic])
+    partitions = described["partitions"]
+    return described["error_code"] == 0 and bool(partitions) and all(p["leader"] >= 0 for p in partitions)

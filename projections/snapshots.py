@@ -1,0 +1,155 @@
+"""Read models of ClusterResourceSnapshots and ClusterSchedulingPolicySnapshots.
+
+Snapshots are immutable (GEN 1); what moves is the `is-latest-snapshot` label (exactly one "true" per
+placement) and, for policy snapshots, the scheduling result in the status. A placement keeps its
+`revisionHistoryLimit` (default 10) newest snapshots of each kind; older ones are collected (the log,
+and so the audit trail, still has them). Deleting a placement deletes its snapshots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from eventstore import Event
+from fleetevents import placements
+from projections.documents import (
+    Changes,
+    Document,
+    Handler,
+    Overlay,
+    clone,
+    editor,
+    labelled,
+    new_object,
+    set_condition,
+)
+from resources.names import (
+    ANNOTATION_NUMBER_OF_CLUSTERS,
+    ANNOTATION_RESOURCE_HASH,
+    LABEL_IS_LATEST_SNAPSHOT,
+    LABEL_PARENT_CRP,
+    LABEL_POLICY_INDEX,
+    LABEL_RESOURCE_INDEX,
+    PLACEMENT_V1,
+    policy_snapshot_name,
+    resource_snapshot_name,
+)
+
+RESOURCE_KIND = "ClusterResourceSnapshot"
+POLICY_KIND = "ClusterSchedulingPolicySnapshot"
+SCHEDULED = "Scheduled"
+SCHEDULED_REASON = "Scheduled"
+NOT_SCHEDULED_REASON = "SchedulingFailed"
+
+
+def scheduling_message(data: placements.PlacementScheduled) -> str:
+    """The message of a Scheduled condition: Fleet's on success, the scheduler's reason otherwise."""
+    if data.scheduled:
+        return f"found all cluster needed as specified by the scheduling policy, found {len(data.selected)} cluster(s)"
+    return data.message
+
+
+def _add_latest(view: Overlay, doc: Document, placement: str) -> Changes:
+    """`doc` becomes the placement's latest snapshot of its kind; the others stop being latest."""
+    kind, name = doc["kind"], doc["metadata"]["name"]
+    changes: Changes = {(kind, "", name): doc}
+    latest = labelled(view.of_kind(kind), {LABEL_PARENT_CRP: placement, LABEL_IS_LATEST_SNAPSHOT: "true"})
+    for other_name in [d["metadata"]["name"] for d in latest if d["metadata"]["name"] != name]:
+        moved = view.writable(kind, "", other_name)
+        if moved is not None:
+            moved["metadata"]["labels"][LABEL_IS_LATEST_SNAPSHOT] = "false"
+            changes[(kind, "", other_name)] = moved
+    return changes
+
+
+def _resource_snapshot(view: Overlay, data: placements.ResourceSnapshotCreated, event: Event) -> Changes:
+    doc = new_object(
+        PLACEMENT_V1,
+        RESOURCE_KIND,
+        resource_snapshot_name(data.placement, data.index),
+        event,
+        labels={
+            LABEL_IS_LATEST_SNAPSHOT: "true",
+            LABEL_PARENT_CRP: data.placement,
+            LABEL_RESOURCE_INDEX: str(data.index),
+        },
+        annotations={ANNOTATION_RESOURCE_HASH: data.resource_hash},
+    )
+    doc["spec"] = {"selectedResources": clone(data.selected_resources)}
+    return _add_latest(view, doc, data.placement)
+
+
+def _number_of_clusters(policy: Mapping[str, Any]) -> dict[str, str]:
+    count = policy.get("numberOfClusters")
+    return (
+        {ANNOTATION_NUMBER_OF_CLUSTERS: str(count)}
+        if policy.get("placementType") == "PickN" and count is not None
+        else {}
+    )
+
+
+def _policy_snapshot(view: Overlay, data: placements.PolicySnapshotCreated, event: Event) -> Changes:
+    doc = new_object(
+        PLACEMENT_V1,
+        POLICY_KIND,
+        policy_snapshot_name(data.placement, data.index),
+        event,
+        labels={
+            LABEL_IS_LATEST_SNAPSHOT: "true",
+            LABEL_PARENT_CRP: data.placement,
+            LABEL_POLICY_INDEX: str(data.index),
+        },
+        annotations=_number_of_clusters(data.policy),
+    )
+    doc["spec"] = {"policy": clone(data.policy), "policyHash": data.policy_hash}
+    return _add_latest(view, doc, data.placement)
+
+
+def _scheduled(doc: Document, data: placements.PlacementScheduled, event: Event) -> None:
+    """The scheduling result goes into the status of the policy snapshot it was computed for."""
+    status = doc.setdefault("status", {})
+    status["observedCRPGeneration"] = data.placement_generation
+    set_condition(
+        status.setdefault("conditions", []),
+        SCHEDULED,
+        data.scheduled,
+        SCHEDULED_REASON if data.scheduled else NOT_SCHEDULED_REASON,
+        event.time,
+        doc["metadata"]["generation"],
+        scheduling_message(data),
+    )
+    status["targetClusters"] = [
+        {"clusterName": d.cluster, "selected": d.selected, "reason": d.reason} for d in data.decisions
+    ]
+    if (doc["spec"]["policy"] or {}).get("placementType") == "PickN":
+        doc["metadata"].setdefault("annotations", {})[ANNOTATION_NUMBER_OF_CLUSTERS] = str(data.observed_cluster_count)
+
+
+def _snapshot_deleted(kind: str, name_of: Callable[[str, int], str]) -> Handler:
+    def handle(
+        view: Overlay, data: placements.ResourceSnapshotDeleted | placements.PolicySnapshotDeleted, event: Event
+    ) -> Changes:
+        return {(kind, "", name_of(data.placement, data.index)): None}
+
+    return handle
+
+
+def _placement_deleted(view: Overlay, data: placements.PlacementDeleted, event: Event) -> Changes:
+    return {
+        (kind, "", doc["metadata"]["name"]): None
+        for kind in (RESOURCE_KIND, POLICY_KIND)
+        for doc in labelled(view.of_kind(kind), {LABEL_PARENT_CRP: data.name})
+    }
+
+
+HANDLERS: dict[type, Handler] = {
+    placements.ResourceSnapshotCreated: _resource_snapshot,
+    placements.PolicySnapshotCreated: _policy_snapshot,
+    placements.PlacementScheduled: editor(
+        lambda d, e: (POLICY_KIND, "", policy_snapshot_name(d.placement, d.policy_index)), _scheduled
+    ),
+    placements.ResourceSnapshotDeleted: _snapshot_deleted(RESOURCE_KIND, resource_snapshot_name),
+    placements.PolicySnapshotDeleted: _snapshot_deleted(POLICY_KIND, policy_snapshot_name),
+    placements.PlacementDeleted: _placement_deleted,
+}
