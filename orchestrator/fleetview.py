@@ -1,0 +1,77 @@
+"""The hub as the `fleet` stream describes it: hub objects, strategies and joined member clusters.
+
+Every orchestrator instance folds the whole `fleet` stream into one `FleetView` (shared by all the
+placements it owns); deciding functions only read it. `apply` returns what the event may affect, so the
+service knows which placements to wake.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from eventstore import Event
+from fleetevents import fleet as fe
+from resources.hubobject import HubObject
+from resources.kinds import split_api_version
+from resources.strategy import ClusterStagedUpdateStrategy
+
+log = logging.getLogger(__name__)
+
+ObjectKey = tuple[str, str, str, str]
+"""(group, kind, namespace or "", name) of a hub object."""
+
+
+@dataclass(frozen=True, slots=True)
+class FleetChange:
+    """What a `fleet` event changed: a member cluster, a hub object (with its namespace), or neither."""
+
+    member: str | None = None
+    hub_object: HubObject | None = None
+
+
+@dataclass
+class FleetView:
+    """Current hub objects, strategies and members (name -> labels)."""
+
+    objects: dict[ObjectKey, HubObject] = field(default_factory=dict)
+    strategies: dict[str, ClusterStagedUpdateStrategy] = field(default_factory=dict)
+    members: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def apply(self, event: Event) -> FleetChange:
+        """Fold one `fleet` event; returns what changed. A manifest that is not a valid object (only a
+        publisher bypassing the API can write one) is logged and ignored."""
+        try:
+            return self._apply(event)
+        except ValidationError as exc:
+            log.warning("ignoring %s %s at %s: its manifest is not valid: %s", event.type, event.subject,
+                        event.position, exc)
+            return FleetChange()
+
+    def _apply(self, event: Event) -> FleetChange:
+        data = event.data
+        if isinstance(data, fe.HubResourceApplied):
+            obj = HubObject.model_validate(data.manifest)
+            self.objects[obj.key] = obj
+            return FleetChange(hub_object=obj)
+        if isinstance(data, fe.HubResourceDeleted):
+            group = split_api_version(data.api_version)[0]
+            gone = self.objects.pop((group, data.kind, data.namespace or "", data.name), None)
+            return FleetChange(hub_object=gone)
+        if isinstance(data, fe.StrategyApplied):
+            strategy = ClusterStagedUpdateStrategy.model_validate(data.manifest)
+            self.strategies[strategy.name] = strategy
+        elif isinstance(data, fe.StrategyDeleted):
+            self.strategies.pop(data.name, None)
+        elif isinstance(data, (fe.MemberJoined, fe.MemberLabelsChanged)):
+            self.members[data.name] = dict(data.labels)
+            return FleetChange(member=data.name)
+        elif isinstance(data, fe.MemberLeft):
+            self.members.pop(data.name, None)
+            return FleetChange(member=data.name)
+        return FleetChange()
+
+    def labels(self, cluster: str) -> dict[str, str]:
+        """Labels of a joined member ({} for a cluster that is not one)."""
+        return self.members.get(cluster, {})
