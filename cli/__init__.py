@@ -1,0 +1,1 @@
+"""The `fleetstage` command: kubectl-compatible verbs against a fleetstage hub, plus the service runners."""
