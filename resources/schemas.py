@@ -70,16 +70,21 @@ def write_schemas(models: Mapping[str, type[BaseModel]], directory: Path) -> lis
     return written
 
 
-def main(argv: list[str] | None = None, models: Mapping[str, type[BaseModel]] = KIND_MODELS) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(
+    argv: list[str] | None = None,
+    models: Mapping[str, type[BaseModel]] = KIND_MODELS,
+    default_dir: Path = DEFAULT_DIR,
+    command: str = "python -m resources.schemas",
+) -> int:
+    parser = argparse.ArgumentParser(description=f"{command} [--check]: write or check JSON Schemas")
     parser.add_argument("--check", action="store_true", help="fail if the files on disk are stale instead of writing")
-    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help=f"output directory (default {DEFAULT_DIR})")
+    parser.add_argument("--dir", type=Path, default=default_dir, help=f"output directory (default {default_dir})")
     args = parser.parse_args(argv)
     if args.check:
         stale = stale_schemas(models, args.dir)
         if stale:
             print(
-                f"stale JSON schemas in {args.dir}: {', '.join(stale)}; run `python -m resources.schemas`",
+                f"stale JSON schemas in {args.dir}: {', '.join(stale)}; run `{command}`",
                 file=sys.stderr,
             )
             return 1
