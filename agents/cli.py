@@ -83,6 +83,11 @@ def make_target(spec: str) -> Target:
     raise ValueError(f"bad --target {spec!r}: use dir:PATH or kube:[KUBECONFIG]")
 
 
+def _rules_for(faults: Faults | None, cluster: str) -> list[FaultRule]:
+    """The rules that apply to `cluster`: those for every cluster, then its own."""
+    return [*(faults or {}).get(None, ()), *(faults or {}).get(cluster, ())]
+
+
 def _with_faults(target: Target, rules: Sequence[FaultRule], clock: Clock) -> Target:
     return FaultyTarget(target, rules, clock=clock) if rules else target
 
@@ -104,8 +109,7 @@ async def serve_agent(
     others = sorted(name for name in (faults or {}) if name not in (None, cluster))
     if others:
         raise ValueError(f"fault rules name {', '.join(others)} but this agent serves {cluster!r} only")
-    rules = [*(faults or {}).get(None, ()), *(faults or {}).get(cluster, ())]
-    chosen = _with_faults(make_target(target), rules, clock)
+    chosen = _with_faults(make_target(target), _rules_for(faults, cluster), clock)
     async with open_store(store_url, registry) as store:
         host = MemberAgent(
             store, cluster, labels, chosen, heartbeat_interval=heartbeat_interval, clock=clock, settings=settings
@@ -133,7 +137,7 @@ async def serve_simulated(
     everyone = (faults or {}).get(None, ())
     named = {name for name in (faults or {}) if name is not None}
     chosen = named | ({name for name, _ in members} if everyone else set())
-    per_member = {name: [replace(rule) for rule in (*everyone, *(faults or {}).get(name, ()))] for name in chosen}
+    per_member = {name: [replace(rule) for rule in _rules_for(faults, name)] for name in chosen}
     labelled = [(name, {**(common_labels or {}), **labels}) for name, labels in members]
     async with open_store(store_url, registry) as store:
         host = SimulatedFleet(

@@ -1,13 +1,17 @@
 """HTTP client of the hub API: builds the Kubernetes-shaped paths and turns failures into CliErrors.
 
-The hub's address comes from `--server`, else $FLEETSTAGE_SERVER, else DEFAULT_SERVER. The acting
-user (recorded in the audit log) is $FLEETSTAGE_USER, else the login name.
+The hub's address comes from `--server`, else $FLEETSTAGE_SERVER, else DEFAULT_SERVER. A bearer
+`token` (cli.credentials) is sent when given; `tls` verifies an https hub (and may present a client
+certificate). A hub with a token file records the token's user as the actor; a hub started with
+`--no-auth` records the claimed user: $FLEETSTAGE_USER, else the login name.
 """
 from __future__ import annotations
 
 import getpass
 import os
+import ssl
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -43,6 +47,10 @@ def kind_path(info: KindInfo, namespace: str | None = None, name: str | None = N
     return f"{prefix}{scope}/{info.plural}" + (f"/{name}" if name else "")
 
 
+class WatchIdle(Exception):
+    """No change arrived on a watch within its idle timeout."""
+
+
 @dataclass(frozen=True)
 class Written:
     """A write's outcome (created, configured, unchanged, patched, deleted) and the object."""
@@ -61,10 +69,12 @@ def _hub_time(response: httpx.Response) -> datetime:
 class HubClient:
     """Synchronous client of one hub."""
 
-    def __init__(self, server: str | None = None, *, timeout: float = 30.0) -> None:
+    def __init__(self, server: str | None = None, *, timeout: float = 30.0, token: str | None = None,
+                 tls: ssl.SSLContext | None = None) -> None:
         self.server = server_url(server)
-        self._http = httpx.Client(base_url=self.server, timeout=timeout,
-                                  headers={ACTOR_HEADER: current_user()})
+        headers = {ACTOR_HEADER: current_user(), **({"Authorization": f"Bearer {token}"} if token else {})}
+        self._http = httpx.Client(base_url=self.server, timeout=timeout, headers=headers,
+                                  verify=tls if tls is not None else True)
 
     def close(self) -> None:
         self._http.close()
@@ -114,8 +124,20 @@ class HubClient:
         response = self._request("GET", kind_path(info, namespace, name), params=params)
         return response.json(), _hub_time(response)
 
+    def find(self, info: KindInfo, name: str, namespace: str | None = None) -> Document | None:
+        """One object, or None when it does not exist."""
+        try:
+            response = self._http.get(kind_path(info, namespace, name))
+        except httpx.TransportError as exc:
+            raise self._unreachable(exc) from None
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 400:
+            raise CliError(self._error_text(response))
+        return response.json()
+
     def list_objects(self, info: KindInfo, namespace: str | None = None, *,
-             selector: str | None = None) -> tuple[list[Document], datetime]:
+                     selector: str | None = None) -> tuple[list[Document], datetime]:
         """The objects of a kind and the hub's current time (for AGE)."""
         params = {"labelSelector": selector} if selector else None
         response = self._request("GET", kind_path(info, namespace), params=params)
@@ -144,30 +166,43 @@ class HubClient:
         response = self._request("DELETE", kind_path(info, namespace, name))
         return Written(response.headers.get(OUTCOME_HEADER, "deleted"), response.json())
 
-    def watch(self, info: KindInfo, namespace: str | None = None, *,
-              selector: str | None = None) -> Iterator[tuple[str, Document]]:
-        """(ADDED|MODIFIED|DELETED, object) for every change, until the hub closes the stream."""
+    @contextmanager
+    def watch(self, info: KindInfo, namespace: str | None = None, *, selector: str | None = None,
+              idle_timeout: float | None = None) -> Iterator[Iterator[tuple[str, Document]]]:
+        """Open a watch now (so no change after this call is missed) and give its changes:
+        (ADDED|MODIFIED|DELETED, object) until the hub closes the stream. With `idle_timeout`,
+        WatchIdle is raised when no change arrives for that many seconds."""
         params = {"watch": "true", **({"labelSelector": selector} if selector else {})}
+        timeout = httpx.Timeout(10.0, read=idle_timeout)
         try:
-            with self._http.stream("GET", kind_path(info, namespace), params=params, timeout=None) as response:
+            with self._http.stream("GET", kind_path(info, namespace), params=params, timeout=timeout) as response:
                 if response.status_code >= 400:
                     response.read()
                     raise CliError(self._error_text(response))
-                try:
-                    for line in response.iter_lines():
-                        if line.strip():
-                            event = orjson.loads(line)
-                            yield event["type"], event["object"]
-                except httpx.TransportError as exc:
-                    raise CliError(f"error: the hub at {self.server} ended the watch ({type(exc).__name__}); "
-                                   "it may have been stopped") from None
+                yield self._changes(response)
         except httpx.TransportError as exc:
             raise self._unreachable(exc) from None
+
+    def _changes(self, response: httpx.Response) -> Iterator[tuple[str, Document]]:
+        try:
+            for line in response.iter_lines():
+                if line.strip():
+                    event = orjson.loads(line)
+                    yield event["type"], event["object"]
+        except httpx.ReadTimeout:
+            raise WatchIdle() from None
+        except httpx.TransportError as exc:
+            raise CliError(f"error: the hub at {self.server} ended the watch ({type(exc).__name__}); "
+                           "it may have been stopped") from None
 
     # --- fleetstage's own endpoints -----------------------------------------------------------
 
     def audit(self, filters: Mapping[str, str]) -> list[Document]:
         return self._request("GET", "/fleetstage/v1/audit", params=dict(filters)).json()["items"]
+
+    def diff_snapshots(self, placement: str, old: int, new: int) -> Document:
+        params = {"placement": placement, "from": str(old), "to": str(new)}
+        return self._request("GET", "/fleetstage/v1/diff", params=params).json()
 
     def dead_letters(self, limit: int) -> list[Document]:
         return self._request("GET", "/fleetstage/v1/deadletters", params={"limit": str(limit)}).json()["items"]

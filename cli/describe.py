@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 from typing import Any
+
+from cli.age import age
+from cli.tables import layout, parse_time
 
 _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _INDENT = "  "
+EVENT_PREFIX = "fleetstage."
 
 
 def field_title(key: str) -> str:
@@ -56,8 +61,24 @@ def _labels(mapping: Mapping[str, str] | None) -> list[str]:
     return [f"{k}={v}" for k, v in items]
 
 
-def describe(doc: Mapping[str, Any]) -> str:
-    """kubectl describe of one object (Name, Namespace, Labels, Annotations, then every field)."""
+def events_text(entries: Sequence[Mapping[str, Any]], now: datetime) -> list[str]:
+    """kubectl's Events table from audit entries (newest last): Type, Reason, Age, From, Message."""
+    if not entries:
+        return ["Events:       <none>"]
+    rows = [["Type", "Reason", "Age", "From", "Message"], ["----", "------", "----", "----", "-------"]]
+    for entry in entries:
+        reason = entry["type"].removeprefix(EVENT_PREFIX)
+        message = entry.get("summary", "").removeprefix(reason).strip()
+        warning = any(word in reason for word in ("failed", "rejected", "stuck"))
+        rows.append(["Warning" if warning else "Normal", reason, age(parse_time(entry["time"]), now),
+                     entry.get("actor", ""), message])
+    return ["Events:"] + ["  " + line for line in layout(rows).splitlines()]
+
+
+def describe(doc: Mapping[str, Any], events: Sequence[Mapping[str, Any]] = (),
+             now: datetime | None = None) -> str:
+    """kubectl describe of one object (Name, Namespace, Labels, Annotations, every field, then the
+    audit entries about it as Events)."""
     meta = doc.get("metadata") or {}
     labels = _labels(meta.get("labels"))
     annotations = [f"{k}: {v}" for k, v in sorted((meta.get("annotations") or {}).items())] or ["<none>"]
@@ -78,5 +99,5 @@ def describe(doc: Mapping[str, Any]) -> str:
     for key, value in rest.items():
         lines.append(f"{field_title(key)}:")
         lines += _lines(value, 1)
-    lines.append("Events:       <none>")
+    lines += events_text(events, now or datetime.now(timezone.utc))
     return "\n".join(lines) + "\n"

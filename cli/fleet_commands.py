@@ -6,12 +6,13 @@ from typing import Annotated, Optional
 import typer
 
 from cli import session
+from cli.client import HubClient
 from cli.errors import CliError
 from cli.output import to_json, to_yaml
-from cli.snapshotdiff import diff_snapshots
+from cli.snapshotdiff import render_diff
 from cli.tables import layout
 from resources.base import format_time
-from resources.names import resource_snapshot_name
+from resources.duration import parse_duration
 
 
 def approve(
@@ -40,15 +41,16 @@ def history(
     cluster: Annotated[Optional[str], typer.Option("--cluster")] = None,
     actor: Annotated[Optional[str], typer.Option("--actor")] = None,
     type_: Annotated[Optional[str], typer.Option("--type", help="Event type, or a prefix ending in '.' or '*'.")] = None,
-    since: Annotated[Optional[str], typer.Option("--since", help="RFC 3339 time.")] = None,
-    until: Annotated[Optional[str], typer.Option("--until", help="RFC 3339 time.")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="RFC 3339 time, or a duration ago (10m).")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", help="RFC 3339 time, or a duration ago (1h).")] = None,
     limit: Annotated[int, typer.Option("--limit")] = 1000,
     output: Annotated[Optional[str], typer.Option("--output", "-o", help="json or yaml.")] = None,
 ) -> None:
     """The audit log: who changed what, and what the system did, oldest first."""
+    hub = session.client(ctx)
     filters = {"placement": placement, "run": run, "cluster": cluster, "actor": actor, "type": type_,
-               "since": since, "until": until, "limit": str(limit)}
-    entries = session.client(ctx).audit({k: v for k, v in filters.items() if v})
+               "since": _point_in_time(hub, since), "until": _point_in_time(hub, until), "limit": str(limit)}
+    entries = hub.audit({k: v for k, v in filters.items() if v})
     if output == "json":
         typer.echo(to_json(entries), nl=False)
     elif output == "yaml":
@@ -64,6 +66,17 @@ def history(
         typer.echo(layout(rows), nl=False)
 
 
+def _point_in_time(hub: HubClient, text: str | None) -> str | None:
+    """An RFC 3339 time as given, or `10m`/`1h30m` meaning that long before the hub's now."""
+    if text is None or not text[:1].isdigit() or "T" in text:
+        return text
+    try:
+        ago = parse_duration(text)
+    except ValueError:
+        return text  # not a duration: the hub names what is wrong with the time
+    return format_time(hub.now() - ago)
+
+
 diff_app = typer.Typer(help="Compare versions.", no_args_is_help=True)
 
 
@@ -75,11 +88,7 @@ def diff_snapshot(
     new: Annotated[int, typer.Argument(help="Resource snapshot index B.")],
 ) -> None:
     """What changed from resource snapshot A to B of a placement (unified diff of each object)."""
-    info = session.kind("clusterresourcesnapshot")
-    hub = session.client(ctx)
-    a, _ = hub.get(info, resource_snapshot_name(placement, old))
-    b, _ = hub.get(info, resource_snapshot_name(placement, new))
-    text = diff_snapshots(a, b)
+    text = render_diff(session.client(ctx).diff_snapshots(placement, old, new))
     typer.echo(text or f"snapshots {old} and {new} of {placement} select the same content", nl=not text)
 
 

@@ -40,8 +40,9 @@ def _with_namespace(doc: Any, namespace: str | None) -> Any:
     return doc
 
 
-def parse_file(text: str, source: str, namespace: str | None) -> list[Resource]:
-    """Every object of a multi-document manifest text, validated (a ManifestError names the field path)."""
+def parse_file(text: str, source: str, namespace: str | None, *, verb: str = "apply") -> list[Resource]:
+    """Every object of a multi-document manifest text, validated (a ManifestError names the field path);
+    `verb` (apply, create, delete) names the command when the manifest holds no object."""
     objects: list[Resource] = []
     try:
         for number, doc in load_documents(text, source=source):
@@ -57,7 +58,7 @@ def parse_file(text: str, source: str, namespace: str | None) -> list[Resource]:
     except ManifestError as exc:
         raise CliError(f"error: {exc}") from None
     if not objects:
-        raise CliError(f'error: no objects passed to apply (the manifest "{source}" is empty)')
+        raise CliError(f'error: no objects passed to {verb} (the manifest "{source}" is empty)')
     return objects
 
 

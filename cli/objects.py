@@ -1,4 +1,4 @@
-"""kubectl's object verbs: apply, create, get, describe, delete, patch, edit."""
+"""kubectl's object verbs: apply, get, describe, delete, patch, edit (create: cli.create)."""
 from __future__ import annotations
 
 import os
@@ -32,93 +32,27 @@ def _namespace(info: KindInfo, namespace: str | None) -> str | None:
     return (namespace or "default") if info.namespaced else None
 
 
-def _echo_outcome(info: KindInfo, name: str, outcome: str) -> None:
+def echo_outcome(info: KindInfo, name: str, outcome: str) -> None:
+    """kubectl's `kind.group/name outcome` line."""
     typer.echo(f"{info.kind_group}/{name} {outcome}")
 
 
-# --- apply / create -----------------------------------------------------------------------------
+# --- apply -----------------------------------------------------------------------------------
 
 
 def apply(ctx: typer.Context, filename: FilenameOpt, namespace: NamespaceOpt = None) -> None:
     """Create or update the objects of a manifest (multi-document YAML; `-f -` reads stdin)."""
-    _write_file(ctx, filename, namespace, create_only=False)
+    write_file(ctx, filename, namespace, create_only=False)
 
 
-def _write_file(ctx: typer.Context, filename: str, namespace: str | None, *, create_only: bool) -> None:
+def write_file(ctx: typer.Context, filename: str, namespace: str | None, *, create_only: bool) -> None:
+    """Apply (or create) every object of a manifest file, printing kubectl's line for each."""
     text, source = read_source(filename)
     hub = session.client(ctx)
-    for obj in parse_file(text, source, namespace):
+    for obj in parse_file(text, source, namespace, verb="create" if create_only else "apply"):
         info = kind_info_of(obj)
         written = hub.apply(info, obj.to_dict(), create_only=create_only)
-        _echo_outcome(info, obj.name, written.outcome)
-
-
-create_app = typer.Typer(help="Create an object from a file or from the command line.", no_args_is_help=False,
-                         invoke_without_command=True)
-
-
-@create_app.callback()
-def create(ctx: typer.Context, filename: Annotated[Optional[str], typer.Option("--filename", "-f")] = None,
-           namespace: NamespaceOpt = None) -> None:
-    """`create -f FILE`, or `create namespace|configmap ...`."""
-    if ctx.invoked_subcommand is None:
-        if filename is None:
-            raise CliError("error: must specify one of -f or a kind: `create namespace NAME`, `create configmap NAME`")
-        _write_file(ctx, filename, namespace, create_only=True)
-
-
-def _create_namespace(ctx: typer.Context, name: str) -> None:
-    info = session.kind("namespace")
-    written = session.client(ctx).apply(info, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
-                                        create_only=True)
-    _echo_outcome(info, name, written.outcome)
-
-
-def _literal(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise CliError(f'error: invalid literal source {text}, expected key=value')
-    return key, value
-
-
-def _create_configmap(ctx: typer.Context, name: str, from_literal: list[str], from_file: list[str],
-                      namespace: str | None) -> None:
-    info = session.kind("configmap")
-    data = dict(_literal(text) for text in from_literal)
-    for spec in from_file:
-        key, sep, path = spec.partition("=")
-        key, path = (key, path) if sep else (Path(spec).name, spec)
-        try:
-            data[key] = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise CliError(f'error: cannot read "{path}": {exc.strerror}') from None
-    doc: dict[str, Any] = {"apiVersion": "v1", "kind": "ConfigMap",
-                           "metadata": {"name": name, "namespace": namespace or "default"}}
-    if data:
-        doc["data"] = data
-    written = session.client(ctx).apply(info, doc, create_only=True)
-    _echo_outcome(info, name, written.outcome)
-
-
-def create_namespace(ctx: typer.Context, name: str) -> None:
-    """Create a namespace."""
-    _create_namespace(ctx, name)
-
-
-def create_configmap(
-    ctx: typer.Context,
-    name: str,
-    from_literal: Annotated[Optional[list[str]], typer.Option("--from-literal", help="key=value (repeatable).")] = None,
-    from_file: Annotated[Optional[list[str]], typer.Option("--from-file", help="[key=]path (repeatable).")] = None,
-    namespace: NamespaceOpt = None,
-) -> None:
-    """Create a configmap from literal values or files."""
-    _create_configmap(ctx, name, from_literal or [], from_file or [], namespace)
-
-
-for _name, _alias, _fn in (("namespace", "ns", create_namespace), ("configmap", "cm", create_configmap)):
-    create_app.command(_name)(_fn)
-    create_app.command(_alias, hidden=True)(_fn)
+        echo_outcome(info, obj.name, written.outcome)
 
 
 # --- get / describe -----------------------------------------------------------------------------
@@ -199,8 +133,31 @@ def describe(
     info, names = session.split_kind_name(words)
     hub = session.client(ctx)
     ns = _namespace(info, namespace)
-    documents = [hub.get(info, name, ns)[0] for name in names] if names else hub.list_objects(info, ns, selector=selector)[0]
-    typer.echo("\n\n".join(describe_text(doc) for doc in documents), nl=False)
+    if names:
+        fetched = [hub.get(info, name, ns) for name in names]
+        documents, now = [doc for doc, _ in fetched], fetched[-1][1]
+    else:
+        documents, now = hub.list_objects(info, ns, selector=selector)
+    texts = [describe_text(doc, hub.audit(filters) if (filters := _event_filters(doc)) else [], now)
+             for doc in documents]
+    typer.echo("\n\n".join(texts), nl=False)
+
+
+EVENTS_SHOWN = 20
+
+
+def _event_filters(doc: dict[str, Any]) -> dict[str, str] | None:
+    """The audit filter that finds the events about an object (None: the audit does not index its kind)."""
+    name = doc["metadata"]["name"]
+    by_kind = {
+        "ClusterStagedUpdateRun": {"run": name},
+        "ClusterResourcePlacement": {"placement": name},
+        "ClusterApprovalRequest": {"run": (doc.get("spec") or {}).get("parentStageRollout", ""),
+                                   "type": "fleetstage.approval."},
+        "MemberCluster": {"cluster": name, "type": "fleetstage.member."},
+    }
+    filters = by_kind.get(doc.get("kind", ""))
+    return {**filters, "limit": str(EVENTS_SHOWN)} if filters else None
 
 
 # --- delete / patch / edit ----------------------------------------------------------------------
@@ -218,7 +175,7 @@ def delete(
     targets: list[tuple[KindInfo, str, str | None]] = []
     if filename is not None:
         text, source = read_source(filename)
-        targets = [(kind_info_of(o), o.name, o.namespace) for o in parse_file(text, source, namespace)]
+        targets = [(kind_info_of(o), o.name, o.namespace) for o in parse_file(text, source, namespace, verb="delete")]
     else:
         info, names = session.split_kind_name(words or [])
         if not names:
@@ -260,7 +217,7 @@ def patch(
     written = session.client(ctx).patch(info, name, _namespace(info, namespace), parse_patch(text),
                                         subresource=subresource)
     suffix = " (no change)" if written.outcome == "unchanged" else ""
-    _echo_outcome(info, name, "patched" + suffix)
+    echo_outcome(info, name, "patched" + suffix)
 
 
 EDIT_HEADER = (
@@ -307,9 +264,12 @@ def edit(ctx: typer.Context, words: Annotated[list[str], typer.Argument(metavar=
         path.unlink()
         typer.echo("Edit cancelled, no changes made.")
         return
-    written = hub.apply(info, edited)
+    try:
+        written = hub.apply(info, edited)
+    except CliError as exc:
+        raise CliError(f"{exc.message}; your changes are in {path}", exc.code) from None
     path.unlink()
-    _echo_outcome(info, names[0], "edited" if written.outcome != "unchanged" else "unchanged")
+    echo_outcome(info, names[0], "edited" if written.outcome != "unchanged" else "unchanged")
 
 
 def api_resources() -> None:

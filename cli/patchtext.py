@@ -35,7 +35,8 @@ def rejoin_brace_expansion(parts: Sequence[str]) -> str:
     while suffix and suffix[0] not in _CLOSERS:
         suffix = suffix[1:]
     if len(prefix) + len(suffix) > shortest:
-        raise CliError(f"cannot make one patch of the arguments {' '.join(parts)}; quote the patch: -p '{{...}}'")
+        raise CliError(f"error: cannot make one patch of the arguments {' '.join(parts)}; "
+                       "quote the patch: -p '{...}'")
     middles = [p[len(prefix):len(p) - len(suffix)] for p in parts]
     return prefix + "{" + ",".join(middles) + "}" + suffix
 
@@ -48,7 +49,7 @@ class _BareReader:
         self.pos = 0
 
     def fail(self, expected: str) -> CliError:
-        return CliError(f"cannot parse the patch {self.text!r}: expected {expected} at character {self.pos + 1}")
+        return CliError(f"error: cannot parse the patch {self.text!r}: expected {expected} at character {self.pos + 1}")
 
     def peek(self) -> str:
         while self.pos < len(self.text) and self.text[self.pos] == " ":
@@ -140,5 +141,5 @@ def parse_patch(text: str) -> dict[str, Any]:
         return documents[0]
     patch = parse_bare(text)
     if not isinstance(patch, dict):
-        raise CliError(f"the patch must be an object such as '{{\"status\": {{...}}}}', got {text!r}")
+        raise CliError(f"error: the patch must be an object such as '{{\"status\": {{...}}}}', got {text!r}")
     return patch

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cli.tables import Document, find_condition
+from resources.names import DELETION_STAGE_NAME
 
 _STYLES = {"succeeded": "green", "failed": "red", "updating": "yellow", "waiting": "cyan", "pending": "dim"}
 
@@ -133,13 +134,15 @@ def progress_view(run: Document) -> RenderableType:
         clusters = stage.get("clusters") or []
         done = sum(cluster_state(c) == "succeeded" for c in clusters)
         state = stage_state(stage)
-        cells = Text()
-        for cluster in clusters:
-            cstate = cluster_state(cluster)
-            cells.append(f"{cluster.get('clusterName')}:{cstate} ", style=_STYLES.get(cstate, ""))
+        cells = Text("\n").join(
+            Text(f"{c.get('clusterName')}: {cluster_state(c)}", style=_STYLES.get(cluster_state(c), ""))
+            for c in clusters
+        )
         tasks = "; ".join(task_state(t) for t in [*(stage.get("beforeStageTaskStatus") or []),
                                                   *(stage.get("afterStageTaskStatus") or [])])
         bar = ProgressBar(total=max(len(clusters), 1), completed=done if clusters else 1, width=20)
-        table.add_row(stage.get("stageName", ""), bar, Text(state, style=_STYLES.get(state, "")), cells, tasks)
+        name = stage.get("stageName", "")
+        table.add_row("(deletion)" if name == DELETION_STAGE_NAME else name, bar,
+                      Text(state, style=_STYLES.get(state, "")), cells, tasks)
     parts.append(table)
     return Group(*parts)

@@ -17,6 +17,10 @@ import httpx
 import typer
 
 from cli.errors import CliError
+from cli.hub_security import (
+    ClientCaFileOpt, NoAuthOpt, TlsCertFileOpt, TlsPrivateKeyFileOpt, TokenAuthFileOpt, secure,
+)
+from orchestrator.clock import Clock, make_clock, parse_epoch
 from hub.defaults import DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_STORE, HOW_TO_MEMBERS
 from resources.duration import parse_duration
 
@@ -33,6 +37,9 @@ DataDirOpt = Annotated[Path, typer.Option("--data-dir", envvar="FLEETSTAGE_DATA_
 HostOpt = Annotated[str, typer.Option("--host", help="Address the API listens on.")]
 PortOpt = Annotated[int, typer.Option("--port", help="Port the API listens on.")]
 ScaleOpt = Annotated[float, typer.Option("--time-scale", help="Run the clock F times faster (60: a 1m wait takes 1s).")]
+EpochOpt = Annotated[Optional[str], typer.Option(
+    "--time-epoch", help="With --time-scale: the wall time at which the scaled clock starts (RFC 3339). "
+    "Give every process of one fleet the same epoch so they agree on the time across restarts.")]
 StuckOpt = Annotated[str, typer.Option("--stuck-threshold", help="When an updating cluster counts as stuck.")]
 ProjectionsOpt = Annotated[Optional[Path], typer.Option("--projections-db", help="Read-model SQLite file.")]
 LogOpt = Annotated[str, typer.Option("--log-level", help="debug, info, warning or error.")]
@@ -62,40 +69,59 @@ def _duration(text: str, flag: str) -> timedelta:
     return value
 
 
-def _settings(store: str | None, data_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-              time_scale: float = 1.0, stuck: str = "5m", projections_db: Path | None = None) -> HubSettings:
+def _clock(time_scale: float, time_epoch: str | None) -> Clock:
+    """The clock of a process from --time-scale and --time-epoch."""
     if time_scale <= 0:
         raise CliError(f"error: --time-scale must be > 0, got {time_scale:g}")
-    return _runner().HubSettings(store_url=store, data_dir=data_dir, host=host, port=port, time_scale=time_scale,
+    try:
+        return make_clock(time_scale, parse_epoch(time_epoch) if time_epoch else None)
+    except ValueError as exc:
+        raise CliError(f"error: {exc}") from None
+
+
+def _settings(store: str | None, data_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+              time_scale: float = 1.0, stuck: str = "5m", projections_db: Path | None = None,
+              time_epoch: str | None = None) -> HubSettings:
+    return _runner().HubSettings(store_url=store, data_dir=data_dir, host=host, port=port,
+                                 clock=_clock(time_scale, time_epoch),
                                  stuck_threshold=_duration(stuck, "--stuck-threshold"), projections_db=projections_db)
 
 
 def hub(store: HubStoreOpt = None, data_dir: DataDirOpt = DATA_DIR, host: HostOpt = DEFAULT_HOST,
-        port: PortOpt = DEFAULT_PORT, time_scale: ScaleOpt = 1.0, stuck_threshold: StuckOpt = "5m",
-        projections_db: ProjectionsOpt = None, log_level: LogOpt = "info") -> None:
+        port: PortOpt = DEFAULT_PORT, time_scale: ScaleOpt = 1.0, time_epoch: EpochOpt = None,
+        stuck_threshold: StuckOpt = "5m", projections_db: ProjectionsOpt = None, log_level: LogOpt = "info",
+        token_auth_file: TokenAuthFileOpt = None, no_auth: NoAuthOpt = False, tls_cert_file: TlsCertFileOpt = None,
+        tls_private_key_file: TlsPrivateKeyFileOpt = None, client_ca_file: ClientCaFileOpt = None) -> None:
     """Run the hub: orchestrator, read models and API in one process."""
     _logging(log_level)
-    settings = _settings(store, data_dir, host, port, time_scale, stuck_threshold, projections_db)
+    settings = _settings(store, data_dir, host, port, time_scale, stuck_threshold, projections_db, time_epoch)
+    secure(settings, token_auth_file=token_auth_file, no_auth=no_auth, tls_cert_file=tls_cert_file,
+           tls_private_key_file=tls_private_key_file, client_ca_file=client_ca_file)
     _runner().run(_runner().serve_hub(settings))
 
 
 def api(store: HubStoreOpt = None, data_dir: DataDirOpt = DATA_DIR, host: HostOpt = DEFAULT_HOST,
-        port: PortOpt = DEFAULT_PORT, time_scale: ScaleOpt = 1.0, projections_db: ProjectionsOpt = None,
-        log_level: LogOpt = "info") -> None:
+        port: PortOpt = DEFAULT_PORT, time_scale: ScaleOpt = 1.0, time_epoch: EpochOpt = None,
+        projections_db: ProjectionsOpt = None, log_level: LogOpt = "info", token_auth_file: TokenAuthFileOpt = None, no_auth: NoAuthOpt = False,
+        tls_cert_file: TlsCertFileOpt = None, tls_private_key_file: TlsPrivateKeyFileOpt = None,
+        client_ca_file: ClientCaFileOpt = None) -> None:
     """Run the API and read models without an orchestrator (run `fleetstage orchestrator` beside it)."""
     _logging(log_level)
-    settings = _settings(store, data_dir, host, port, time_scale, projections_db=projections_db)
+    settings = _settings(store, data_dir, host, port, time_scale, projections_db=projections_db, time_epoch=time_epoch)
+    secure(settings, token_auth_file=token_auth_file, no_auth=no_auth, tls_cert_file=tls_cert_file,
+           tls_private_key_file=tls_private_key_file, client_ca_file=client_ca_file)
     _runner().run(_runner().serve_hub(settings, orchestrate=False))
 
 
-def orchestrator(store: StoreOpt = DEFAULT_STORE, time_scale: ScaleOpt = 1.0, stuck_threshold: StuckOpt = "5m",
-                 log_level: LogOpt = "info") -> None:
+def orchestrator(store: StoreOpt = DEFAULT_STORE, time_scale: ScaleOpt = 1.0, time_epoch: EpochOpt = None,
+                 stuck_threshold: StuckOpt = "5m", log_level: LogOpt = "info") -> None:
     """Run one orchestrator instance (several share the placements by partition)."""
     from orchestrator.cli import run_orchestrator
 
     _logging(log_level)
     _duration(stuck_threshold, "--stuck-threshold")
-    run_orchestrator(store, time_scale, stuck_threshold)
+    _clock(time_scale, time_epoch)
+    run_orchestrator(store, time_scale, stuck_threshold, time_epoch)
 
 
 projections_app = typer.Typer(help="The read models: follow the log (default) or rebuild them.",
@@ -135,15 +161,18 @@ def parse_member(text: str) -> tuple[str, dict[str, str]]:
 def up(
     member: Annotated[Optional[list[str]], typer.Option(
         "--member", help="NAME=key=value[,key=value] (repeatable); default: the how-to's member1..3.")] = None,
-    detach: Annotated[bool, typer.Option("--detach", "-d", help="Run in the background; stop with `fleetstage down`.")] = False,
+    detach: Annotated[bool, typer.Option(
+        "--detach", "-d", help="Run in the background; stop with `fleetstage down`.")] = False,
     store: HubStoreOpt = None, data_dir: DataDirOpt = DATA_DIR, host: HostOpt = DEFAULT_HOST,
-    port: PortOpt = DEFAULT_PORT, time_scale: ScaleOpt = 1.0, stuck_threshold: StuckOpt = "5m",
-    log_level: LogOpt = "info",
+    port: PortOpt = DEFAULT_PORT, time_scale: ScaleOpt = 1.0, time_epoch: EpochOpt = None,
+    stuck_threshold: StuckOpt = "5m", log_level: LogOpt = "info", token_auth_file: TokenAuthFileOpt = None,
 ) -> None:
-    """A hub and simulated member clusters on the embedded store: follow the how-to in another terminal."""
+    """A hub and simulated member clusters on the embedded store: follow the how-to in another terminal.
+    The API is unauthenticated (a local demo) unless --token-auth-file is given."""
     members = [parse_member(m) for m in member] if member else list(HOW_TO_MEMBERS)
-    settings = _settings(store, data_dir, host, port, time_scale, stuck_threshold)
+    settings = _settings(store, data_dir, host, port, time_scale, stuck_threshold, time_epoch=time_epoch)
     settings.members = members
+    secure(settings, token_auth_file=token_auth_file, no_auth=token_auth_file is None)
     url = f"http://{host}:{port}"
     if detach:
         _detach(url, data_dir, sys.argv[1:])
@@ -216,8 +245,11 @@ def agent(
     fail_on: Annotated[Optional[list[str]], typer.Option("--fail-on", help="[CLUSTER@]OBJ[:TIMES]")] = None,
     hang_on: Annotated[Optional[list[str]], typer.Option("--hang-on", help="[CLUSTER@]OBJ:SECONDS")] = None,
     simulate: Annotated[Optional[int], typer.Option("--simulate", help="Simulate N members.")] = None,
-    label_recipe: Annotated[Optional[list[str]], typer.Option("--label-recipe", help="key=value:weight,... or key=#")] = None,
+    label_recipe: Annotated[Optional[list[str]], typer.Option(
+        "--label-recipe", help="key=value:weight,... or key=#")] = None,
     labels_from: Annotated[Optional[Path], typer.Option("--labels-from", help="YAML: cluster name -> labels.")] = None,
+    time_scale: ScaleOpt = 1.0,
+    time_epoch: EpochOpt = None,
     log_level: LogOpt = "info",
 ) -> None:
     """Run a member agent (or a simulated fleet of them) that applies what the hub tells it."""
@@ -228,7 +260,8 @@ def agent(
     try:
         common = agents_cli.parse_labels(labels)
         options = {"heartbeat_interval": _duration(heartbeat, "--heartbeat").total_seconds(),
-                   "faults": agents_cli.parse_faults(fail_on or [], hang_on or [])}
+                   "faults": agents_cli.parse_faults(fail_on or [], hang_on or []),
+                   "clock": _clock(time_scale, time_epoch)}
         if simulate is not None or labels_from is not None:
             if simulate is not None:
                 recipe = LabelRecipe.parse(label_recipe) if label_recipe else DEFAULT_RECIPE
@@ -247,7 +280,8 @@ def agent(
 def demo(
     time_scale: Annotated[float, typer.Option("--time-scale", help="Clock speed-up of the demo fleet.")] = 30.0,
     plain: Annotated[bool, typer.Option("--plain", help="Plain text output (no colours or live views).")] = False,
-    store: Annotated[Optional[str], typer.Option("--store", help="Event store URL (default: a temporary SQLite file).")] = None,
+    store: Annotated[Optional[str], typer.Option(
+        "--store", help="Event store URL (default: a temporary SQLite file).")] = None,
 ) -> None:
     """Play the how-to end to end on a temporary local fleet and check every outcome."""
     from demo.run import main

@@ -4,6 +4,7 @@ from __future__ import annotations
 import typer
 
 from cli.client import HubClient
+from cli.credentials import bearer_token, tls_context
 from cli.errors import CliError
 from resources.errors import UnknownKindError
 from resources.kinds import KindInfo, resolve_kind
@@ -13,7 +14,11 @@ def client(ctx: typer.Context) -> HubClient:
     """The hub client of this invocation (made once, closed when the command ends)."""
     root = ctx.find_root()
     if not isinstance(root.obj, HubClient):
-        root.obj = root.with_resource(HubClient(root.params.get("server")))
+        params = root.params
+        token = bearer_token(params.get("token"), params.get("token_file"))
+        tls = tls_context(params.get("certificate_authority"), params.get("client_certificate"),
+                          params.get("client_key"))
+        root.obj = root.with_resource(HubClient(params.get("server"), token=token, tls=tls))
     return root.obj
 
 

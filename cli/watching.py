@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 
 import typer
 from rich.console import Console
@@ -21,22 +22,26 @@ RUN_KIND = "ClusterStagedUpdateRun"
 def watch_kind(hub: HubClient, info: KindInfo, names: list[str], namespace: str | None, *,
                selector: str | None, output: str | None, show_labels: bool) -> None:
     """Print the current objects, then every change until interrupted (a run's view ends with the run)."""
-    changes = _selected(hub.watch(info, namespace, selector=selector), set(names))
-    if info.kind == RUN_KIND and len(names) == 1 and output is None:
-        _watch_run(hub, info, names[0], changes)
-        return
-    if names:
-        fetched = [hub.get(info, name, namespace) for name in names]
-        documents, hub_now = [doc for doc, _ in fetched], fetched[-1][1]
-    else:
-        documents, hub_now = hub.list_objects(info, namespace, selector=selector)
-    if output in ("yaml", "json"):
-        for doc in documents:
-            _print_document(doc, output)
-        for _, doc in changes:
-            _print_document(doc, output)
-        return
-    columns = columns_for(info.kind, wide=output == "wide", show_labels=show_labels)
+    with hub.watch(info, namespace, selector=selector) as stream:
+        changes = _selected(stream, set(names))
+        if info.kind == RUN_KIND and len(names) == 1 and output is None:
+            _watch_run(hub, info, names[0], changes)
+            return
+        if names:
+            fetched = [hub.get(info, name, namespace) for name in names]
+            documents, hub_now = [doc for doc, _ in fetched], fetched[-1][1]
+        else:
+            documents, hub_now = hub.list_objects(info, namespace, selector=selector)
+        if output in ("yaml", "json"):
+            for doc in [*documents, *(doc for _, doc in changes)]:
+                _print_document(doc, output)
+            return
+        _print_rows(hub, info, documents, hub_now, changes, wide=output == "wide", show_labels=show_labels)
+
+
+def _print_rows(hub: HubClient, info: KindInfo, documents: list[Document], hub_now: datetime,
+                changes: Iterator[tuple[str, Document]], *, wide: bool, show_labels: bool) -> None:
+    columns = columns_for(info.kind, wide=wide, show_labels=show_labels)
     rows = [[c.header for c in columns]] + [[c.cell(doc, hub_now) for c in columns] for doc in documents]
     widths = column_widths(rows) if documents else []
     for row in rows if documents else []:

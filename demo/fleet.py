@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 
@@ -57,7 +58,9 @@ class LocalFleet:
         self.workdir = workdir
         self.store_url = store_url
         self.members = members
-        self.time_scale = time_scale
+        self.clock_args = ["--time-scale", str(time_scale),
+                           "--time-epoch", datetime.now(timezone.utc).isoformat(timespec="seconds")]
+        """Every process gets the same scaled clock, so they agree on the time across restarts."""
         self.agent_args = agent_args or {}
         self.startup_timeout = startup_timeout
         self.port = free_port()
@@ -86,8 +89,8 @@ class LocalFleet:
     def start_hub(self) -> None:
         self.spawn(
             "hub",
-            ["hub", "--store", self.store_url, "--port", str(self.port),
-             "--time-scale", str(self.time_scale), "--projections-db", str(self.workdir / "projections.db")],
+            ["hub", "--no-auth", "--store", self.store_url, "--port", str(self.port),
+             *self.clock_args, "--projections-db", str(self.workdir / "projections.db")],
         )
         self.wait_for(self.hub_ready, "the hub answers on " + self.server, self.startup_timeout)
 
@@ -99,7 +102,7 @@ class LocalFleet:
         self.spawn(
             member.name,
             ["agent", "--store", self.store_url, "--cluster", member.name, "--labels", member.label_arg(),
-             "--target", f"dir:{self.target_dir(member.name)}", *self.agent_args.get(member.name, [])],
+             "--target", f"dir:{self.target_dir(member.name)}", *self.clock_args, *self.agent_args.get(member.name, [])],
         )
 
     def spawn(self, name: str, args: list[str]) -> None:
@@ -121,10 +124,19 @@ class LocalFleet:
         except subprocess.TimeoutExpired:
             proc.kill()
             return proc.wait()
+        except BaseException:  # interrupted while waiting (Ctrl-C, a test timeout): leave nothing running
+            proc.kill()
+            raise
 
     def stop(self) -> None:
-        for name in [n for n in self.processes if n != "hub"] + ["hub"]:
-            self.terminate(name)
+        try:
+            for name in [n for n in self.processes if n != "hub"] + ["hub"]:
+                self.terminate(name)
+        finally:  # stopping was interrupted: kill what is left
+            for proc in self.processes.values():
+                proc.kill()
+                proc.wait()
+            self.processes.clear()
 
     # queries -------------------------------------------------------------------------------------
     def target_dir(self, member: str) -> Path:

@@ -28,7 +28,7 @@ from eventstore.kafka_subscription import KafkaSubscription
 from eventstore.locallog import _check_partitions as check_partitions
 from eventstore.records import DeadLetter, Event, Position
 from eventstore.registry import EventRegistry
-from eventstore.store import AssignCallback, EventStore, Handler, RevokeCallback, StreamSpec, Subscription, partition_for
+from eventstore.store import EventStore, StreamSpec, Subscription, SubscriptionSpec, partition_for
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,11 @@ class KafkaEventStore(EventStore):
         self._write_lock = asyncio.Lock()
 
     # --- clients ------------------------------------------------------------------------------------
+
+    @property
+    def client_options(self) -> dict[str, Any]:
+        """A copy of the extra aiokafka options every client of this store gets (may hold secrets)."""
+        return dict(self._client_options)
 
     def topic(self, stream: str) -> str:
         return self.topic_prefix + stream
@@ -247,9 +252,11 @@ class KafkaEventStore(EventStore):
         sent: list[asyncio.Future[Any]] = []
         try:
             async with producer.transaction():
-                sent = await send_records(producer, records)
                 if offsets and group is not None:
+                    # Offsets first: a fenced producer fails here, before any record is queued (aiokafka
+                    # would otherwise leave the queued batches' errors in futures nobody reads).
                     await producer.send_offsets_to_transaction(dict(offsets), self.group_id(group))
+                sent = await send_records(producer, records)
         except BaseException:
             for future in sent:  # they fail with the transaction: the error is the one raised here
                 future.add_done_callback(_retrieve_exception)
@@ -288,8 +295,8 @@ class KafkaEventStore(EventStore):
         topic = self.topic(stream)
         tps = [TopicPartition(topic, p) for p in chosen]
         consumer = self.consumer()
-        await consumer.start()
         try:
+            await consumer.start()
             consumer.assign(tps)
             for tp in tps:
                 consumer.seek(tp, (start or {}).get(tp.partition, 0))
@@ -354,8 +361,8 @@ class KafkaEventStore(EventStore):
         except UnknownStreamError:
             return []
         consumer = self.consumer()
-        await consumer.start()
         try:
+            await consumer.start()
             tp = TopicPartition(self.topic(self.dead_letter_stream), 0)
             consumer.assign([tp])
             consumer.seek(tp, 0)
@@ -373,21 +380,8 @@ class KafkaEventStore(EventStore):
 
     # --- subscriptions --------------------------------------------------------------------------------
 
-    def subscribe(
-        self,
-        group: str,
-        stream: str,
-        handler: Handler,
-        *,
-        exactly_once: bool = True,
-        on_assign: AssignCallback | None = None,
-        on_revoke: RevokeCallback | None = None,
-        max_batch: int = 500,
-    ) -> Subscription:
-        return KafkaSubscription(
-            self, group, stream, handler,
-            exactly_once=exactly_once, on_assign=on_assign, on_revoke=on_revoke, max_batch=max_batch,
-        )
+    def _subscription(self, spec: SubscriptionSpec) -> Subscription:
+        return KafkaSubscription(self, spec)
 
 
 def _retrieve_exception(future: asyncio.Future[Any]) -> None:

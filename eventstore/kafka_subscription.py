@@ -17,16 +17,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, ProducerFenced
 
-from eventstore.errors import StoreClosedError
-from eventstore.locallog import ChangeSignal
+from eventstore.groupsubscription import GroupSubscription
 from eventstore.records import Event
-from eventstore.store import AssignCallback, Handler, RevokeCallback, Subscription
+from eventstore.store import SubscriptionSpec
 
 if TYPE_CHECKING:
     from eventstore.kafka import KafkaEventStore
@@ -48,30 +46,12 @@ class _Listener(ConsumerRebalanceListener):
         self._subscription.assigned({tp.partition for tp in assigned})
 
 
-class KafkaSubscription(Subscription):
-    """One member of consumer group `group` on `stream` (see the module docstring)."""
+class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
+    """One member of consumer group `spec.group` on `spec.stream` (see the module docstring)."""
 
-    def __init__(
-        self,
-        store: "KafkaEventStore",
-        group: str,
-        stream: str,
-        handler: Handler,
-        *,
-        exactly_once: bool,
-        on_assign: AssignCallback | None,
-        on_revoke: RevokeCallback | None,
-        max_batch: int,
-    ) -> None:
-        self._store = store
-        self._group = group
-        self._stream = stream
-        self._topic = store.topic(stream)
-        self._handler = handler
-        self._exactly_once = exactly_once
-        self._on_assign = on_assign
-        self._on_revoke = on_revoke
-        self._max_batch = max_batch
+    def __init__(self, store: "KafkaEventStore", spec: SubscriptionSpec) -> None:
+        super().__init__(store, spec)
+        self._topic = store.topic(spec.stream)
         self._consumer: AIOKafkaConsumer | None = None
         self._producers: dict[int, AIOKafkaProducer | None] = {}
         """Owned partitions (their producer when exactly once)."""
@@ -79,41 +59,10 @@ class KafkaSubscription(Subscription):
         self._pending: set[int] | None = None
         """The assignment of the last rebalance, not reconciled yet."""
         self._rebalancing = False
-        self._closing = False
         self._joined = False
         self._batch = asyncio.Lock()
-        self._progress = ChangeSignal()
-        self._error: BaseException | None = None
-        self._task: asyncio.Task[None] | None = None
 
     # --- Subscription ---------------------------------------------------------------------------------
-
-    async def __aenter__(self) -> "KafkaSubscription":
-        self._task = asyncio.create_task(self._run(), name=f"subscription {self._group}/{self._stream}")
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self._task is not None:
-            if not self._closing:  # never interrupt the shutdown: the consumer must leave the group
-                self._task.cancel()
-            await asyncio.wait([self._task])
-        if self._error is not None and exc is None:
-            raise self._error
-
-    async def wait_caught_up(self, timeout: float | None = None) -> None:
-        async with asyncio.timeout(timeout):
-            targets = await self._store.end_offsets(self._stream)
-            while True:
-                token = self._progress.token()
-                if self._error is not None:
-                    raise self._error
-                if self._task is None or self._task.done():
-                    raise StoreClosedError(f"subscription {self._group!r} on {self._stream!r} is not running")
-                if self._caught_up(targets):
-                    return
-                await self._progress.wait(token, None)
 
     def lag(self) -> dict[int, int]:
         if self._consumer is None:
@@ -172,7 +121,7 @@ class KafkaSubscription(Subscription):
             log.error("subscription %s on %s stopped: %r", self._group, self._stream, exc)
             self._error = exc
         finally:
-            self._closing = True
+            self._closing = True  # never interrupted from now on: the consumer must leave the group
             self._progress.fire()
             await self._shutdown(consumer)
 
@@ -191,7 +140,7 @@ class KafkaSubscription(Subscription):
                 position = await _committed_position(consumer, TopicPartition(self._topic, p))
             except IllegalStateError:  # already taken away again: the next reconciliation sees it
                 if producer is not None:
-                    await producer.stop()
+                    await _stop_producer(producer)
                 continue
             self._producers[p] = producer
             self._committed[p] = fresh[p] = position
@@ -204,11 +153,15 @@ class KafkaSubscription(Subscription):
         if not self._exactly_once:
             return None
         producer = self._store.transactional_producer(f"{self._group}-{self._stream}-{partition}")
-        await producer.start()
-        # Starting does not wait for the broker to register this producer; beginning a transaction does.
-        # Registering fences any earlier owner of this id and finishes its last transaction.
-        await producer.begin_transaction()
-        await producer.abort_transaction()  # empty: nothing is sent
+        try:
+            await producer.start()
+            # Starting does not wait for the broker to register this producer; beginning a transaction
+            # does. Registering fences any earlier owner of this id and finishes its last transaction.
+            await producer.begin_transaction()
+            await producer.abort_transaction()  # empty: nothing is sent
+        except BaseException:
+            await _stop_producer(producer)
+            raise
         return producer
 
     async def _handle_all(self, consumer: AIOKafkaConsumer, fetched: dict[TopicPartition, list[Any]]) -> None:
@@ -251,7 +204,7 @@ class KafkaSubscription(Subscription):
             producer = self._producers.pop(p, None)
             self._committed.pop(p, None)
             if producer is not None:
-                await producer.stop()
+                await _stop_producer(producer)
         if self._on_revoke is not None:
             await self._on_revoke(list(partitions))
 
@@ -270,3 +223,12 @@ async def _committed_position(consumer: AIOKafkaConsumer, tp: TopicPartition) ->
     if committed is not None and committed != await consumer.position(tp):
         consumer.seek(tp, committed)
     return await consumer.position(tp)
+
+
+async def _stop_producer(producer: AIOKafkaProducer) -> None:
+    await producer.stop()
+    # A fenced producer keeps its fatal error in a future aiokafka never awaits again; read it, or
+    # asyncio logs "Future exception was never retrieved" when it is collected.
+    waiter = producer._txn_manager.wait_for_transaction_end()  # None: no transaction ever began
+    if waiter is not None and waiter.done() and not waiter.cancelled():
+        waiter.exception()

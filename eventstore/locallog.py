@@ -3,7 +3,7 @@
 A single-host backend keeps, per (stream, partition), rows of dense offsets (`Row`: the envelope
 columns and the JSON payload) and implements a few primitives: fetch rows, end offsets, a group lease
 with expiry, and an atomic "append these events and move the group position" commit. `LocalLogStore`
-turns them into `read`, `subscribe` and dead-lettering; `ChangeSignal` wakes readers when the log grows.
+turns them into `read`, `subscribe` and dead-lettering; a `ChangeSignal` wakes readers when the log grows.
 """
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ import logging
 import uuid
 from abc import abstractmethod
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from types import TracebackType
 
+from eventstore.changesignal import ChangeSignal
 from eventstore.errors import FencedError, StoreClosedError
+from eventstore.groupsubscription import GroupSubscription
 from eventstore.records import DeadLetter, Event
 from eventstore.registry import EventRegistry
 from eventstore.rowdecode import Envelope, Row, RowDecoder
-from eventstore.store import AssignCallback, EventStore, Handler, RevokeCallback, Subscription, partition_for
+from eventstore.store import EventStore, Subscription, SubscriptionSpec, partition_for
 
 log = logging.getLogger(__name__)
 
@@ -52,37 +53,6 @@ def prepare(registry: EventRegistry, events: Sequence[Event], partitions_of: Cal
     ]
 
 
-class ChangeSignal:
-    """Wakes waiters when something may have changed.
-
-    Take a `token()` before looking, then `wait(token, timeout)`: a `fire()` in between is never missed.
-    """
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-        self.waiters = 0
-
-    def token(self) -> asyncio.Event:
-        return self._event
-
-    def fire(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
-
-    async def wait(self, token: asyncio.Event, timeout: float | None) -> None:
-        """Return when fired since `token` was taken, or after `timeout` seconds."""
-        if token.is_set():
-            return
-        self.waiters += 1
-        try:
-            async with asyncio.timeout(timeout):
-                await token.wait()
-        except TimeoutError:
-            pass
-        finally:
-            self.waiters -= 1
-
-
 class LocalLogStore(EventStore):
     """An `EventStore` over the primitives of a single-host log (see the module docstring).
 
@@ -91,7 +61,8 @@ class LocalLogStore(EventStore):
     nothing woke it.
     """
 
-    read_chunk = 1000
+    read_chunk = 2000
+    """Rows fetched per query while reading."""
     decode_slice = 100
     """Rows decoded at a time while reading: small enough that events a reader drops die young (cheap GC)."""
 
@@ -170,21 +141,8 @@ class LocalLogStore(EventStore):
                     return
                 await self._signal.wait(token, self.max_idle)
 
-    def subscribe(
-        self,
-        group: str,
-        stream: str,
-        handler: Handler,
-        *,
-        exactly_once: bool = True,
-        on_assign: AssignCallback | None = None,
-        on_revoke: RevokeCallback | None = None,
-        max_batch: int = 500,
-    ) -> Subscription:
-        return LocalSubscription(
-            self, group, stream, handler,
-            exactly_once=exactly_once, on_assign=on_assign, on_revoke=on_revoke, max_batch=max_batch,
-        )
+    def _subscription(self, spec: SubscriptionSpec) -> Subscription:
+        return LocalSubscription(self, spec)
 
     async def _decode(self, stream: str, partition: int, rows: Sequence[Row]) -> list[Event]:
         events, dead = self._decoder.decode(stream, partition, rows)
@@ -204,67 +162,22 @@ def _check_partitions(stream: str, count: int, partitions: Sequence[int] | None)
     return list(partitions)
 
 
-class LocalSubscription(Subscription):
+class LocalSubscription(GroupSubscription[LocalLogStore]):
     """One group member of a single-host store: holds the (group, stream) lease, so all partitions."""
 
-    def __init__(
-        self,
-        store: LocalLogStore,
-        group: str,
-        stream: str,
-        handler: Handler,
-        *,
-        exactly_once: bool,
-        on_assign: AssignCallback | None,
-        on_revoke: RevokeCallback | None,
-        max_batch: int,
-    ) -> None:
-        self._store = store
-        self._group = group
-        self._stream = stream
-        self._handler = handler
-        self._exactly_once = exactly_once
-        self._on_assign = on_assign
-        self._on_revoke = on_revoke
-        self._max_batch = max_batch
-        self._owner = f"{group}:{uuid.uuid4()}"
+    def __init__(self, store: LocalLogStore, spec: SubscriptionSpec) -> None:
+        super().__init__(store, spec)
+        self._owner = f"{spec.group}:{uuid.uuid4()}"
         self._positions: dict[int, int] = {}
         self._ends: dict[int, int] = {}
         self._assigned = False
         self._lost = False
-        self._progress = ChangeSignal()
-        self._error: BaseException | None = None
-        self._task: asyncio.Task[None] | None = None
-
-    async def __aenter__(self) -> "LocalSubscription":
-        self._task = asyncio.create_task(self._run(), name=f"subscription {self._group}/{self._stream}")
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.wait([self._task])
-        await self._stop()
-        if self._error is not None and exc is None:
-            raise self._error
-
-    async def wait_caught_up(self, timeout: float | None = None) -> None:
-        async with asyncio.timeout(timeout):
-            targets = await self._store.end_offsets(self._stream)
-            while True:
-                token = self._progress.token()
-                if self._error is not None:
-                    raise self._error
-                if self._task is None or self._task.done():
-                    raise StoreClosedError(f"subscription {self._group!r} on {self._stream!r} is not running")
-                if self._assigned and all(self._positions.get(p, 0) >= end for p, end in targets.items()):
-                    return
-                await self._progress.wait(token, None)
 
     def lag(self) -> dict[int, int]:
         return {p: max(0, self._ends.get(p, pos) - pos) for p, pos in self._positions.items()}
+
+    def _caught_up(self, targets: dict[int, int]) -> bool:
+        return self._assigned and all(self._positions.get(p, 0) >= end for p, end in targets.items())
 
     async def _run(self) -> None:
         try:

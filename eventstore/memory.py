@@ -12,9 +12,9 @@ from datetime import datetime, timezone
 
 from eventstore.errors import FencedError, StoreClosedError, UnknownStreamError
 from eventstore.locallog import LocalLogStore, Prepared, prepare
-from eventstore.rowdecode import Row
 from eventstore.records import DeadLetter, Event, Position
 from eventstore.registry import EventRegistry
+from eventstore.rowdecode import Row
 from eventstore.store import StreamSpec, partition_for
 
 

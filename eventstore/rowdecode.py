@@ -1,18 +1,20 @@
 """Turns stored rows of the single-host backends into typed `Event`s, fast (replay is the hot path).
 
-Two things make it about twice as fast as decoding row by row: payloads are validated with one
-pydantic call per event type per chunk (`list[Json[Model]]`), and events and positions are built by
-setting their slots directly instead of going through the frozen-dataclass `__init__` (which calls
-`object.__setattr__` once per field). A row that cannot be decoded becomes a DeadLetter with the same
-reason `EventRegistry.decode` gives.
+A slice of rows is decoded column by column: payloads are validated with one pydantic call per event
+type (`list[Json[Model]]`), times parsed with one `map`, and events and positions are built by setting
+each slot for the whole slice with one C-level `map` over the slot descriptor, instead of the
+frozen-dataclass `__init__` (one `object.__setattr__` call in bytecode per field per event). A row that
+cannot be decoded becomes a DeadLetter with the reason `EventRegistry.decode` gives.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from datetime import datetime, timezone
+from itertools import repeat
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Json, TypeAdapter, ValidationError
 
@@ -20,47 +22,72 @@ from eventstore.errors import DecodeError, UnknownEventTypeError
 from eventstore.records import DeadLetter, Event, Position
 from eventstore.registry import EventRegistry
 
+T = TypeVar("T")
+
 Envelope = tuple[str, str, str, str, str, str | None, str | None, str, str, bytes]
 """id, type, subject, time (ISO 8601), actor, correlationid, causationid, source, datacontenttype, body."""
 
-Row = tuple[int, str, str, str, str, str, str | None, str | None, str, str, bytes]
-"""A stored record: its offset followed by the `Envelope` columns."""
+Row = tuple[int, str, str, str, str, str | None, str | None, str | None, str | None, str | None, bytes]
+"""A stored record: its offset followed by the `Envelope` columns. actor, source and datacontenttype may
+be None, meaning the Event default (a store can return NULL for a default so replay shares one string)."""
 
-_EVENT_FIELDS = (
-    "type", "subject", "data", "stream", "source", "actor", "id", "time",
-    "correlationid", "causationid", "datacontenttype", "position",
-)
-if tuple(f.name for f in fields(Event)) != _EVENT_FIELDS or tuple(f.name for f in fields(Position)) != (
-    "partition", "offset",
-):
-    raise ImportError("eventstore.records changed its Event/Position fields: update eventstore.rowdecode to match")
+_DEFAULTS = {f.name: f.default for f in fields(Event)}
+DEFAULT_ACTOR: str = _DEFAULTS["actor"]
+DEFAULT_SOURCE: str = _DEFAULTS["source"]
+DEFAULT_CONTENT_TYPE: str = _DEFAULTS["datacontenttype"]
 
 
-def _setters(cls: type, names: Sequence[str]) -> list[Callable[[Any, Any], None]]:
-    return [cls.__dict__[name].__set__ for name in names]
+def _slot_setters(cls: type) -> dict[str, Callable[[Any, Any], None]]:
+    return {f.name: cls.__dict__[f.name].__set__ for f in fields(cls)}
+
+
+_SLOTS: dict[type, dict[str, Callable[[Any, Any], None]]] = {Event: _slot_setters(Event), Position: _slot_setters(Position)}
+
+
+def _build_all(cls: type[T], count: int, columns: dict[str, Iterable[Any]]) -> list[T]:
+    """`count` instances of the slotted dataclass `cls`, each field set from its column."""
+    setters = _SLOTS[cls]
+    if columns.keys() != setters.keys():
+        raise TypeError(f"{cls.__name__} has fields {sorted(setters)}, got columns {sorted(columns)}")
+    objects = list(map(cls.__new__, repeat(cls, count)))
+    for name, values in columns.items():
+        deque(map(setters[name], objects, values), maxlen=0)
+    return objects
+
+
+def _or_default(values: tuple[str | None, ...], default: str) -> Iterable[str]:
+    if values.count(None) == len(values):
+        return repeat(default, len(values))
+    return [default if value is None else value for value in values]
 
 
 _HEADER_NAMES = ("id", "type", "subject", "time", "actor", "correlationid", "causationid", "source")
 _type_of = itemgetter(2)
+_time_of = itemgetter(4)
 _body_of = itemgetter(10)
 
 
 def dead_letter(stream: str, partition: int, row: Row, reason: str) -> DeadLetter:
     """The dead letter of an undecodable row (envelope columns as CloudEvents `ce_*` headers)."""
-    headers = tuple((f"ce_{name}", value.encode()) for name, value in zip(_HEADER_NAMES, row[1:9]) if value is not None)
+    offset, id_, type_, subject, time, actor, correlationid, causationid, source, contenttype, body = row
+    attributes = zip(
+        _HEADER_NAMES,
+        (id_, type_, subject, time, actor or DEFAULT_ACTOR, correlationid, causationid, source or DEFAULT_SOURCE),
+    )
+    headers = tuple((f"ce_{name}", value.encode()) for name, value in attributes if value is not None)
     return DeadLetter(
         stream=stream,
-        position=Position(partition, row[0]),
+        position=Position(partition, offset),
         reason=reason,
-        key=row[3].encode(),
-        value=row[10],
-        headers=(*headers, ("content-type", row[9].encode())),
+        key=subject.encode(),
+        value=body,
+        headers=(*headers, ("content-type", (contenttype or DEFAULT_CONTENT_TYPE).encode())),
         time=datetime.now(timezone.utc),
     )
 
 
 class RowDecoder:
-    """Decodes chunks of rows of one (stream, partition) against `registry`."""
+    """Decodes slices of rows of one (stream, partition) against `registry`."""
 
     def __init__(self, registry: EventRegistry) -> None:
         self._registry = registry
@@ -70,41 +97,49 @@ class RowDecoder:
         """The typed events of `rows` in order, and dead letters for the rows that cannot be decoded."""
         dead: list[DeadLetter] = []
         payloads = self._payloads(stream, partition, rows, dead)
-        events: list[Event] = []
-        add = events.append
-        new_event, new_position = Event.__new__, Position.__new__
-        s_type, s_subject, s_data, s_stream, s_source, s_actor, s_id, s_time, s_corr, s_caus, s_ctype, s_pos = (
-            _setters(Event, _EVENT_FIELDS)
-        )
-        s_partition, s_offset = _setters(Position, ("partition", "offset"))
-        parse_time = datetime.fromisoformat
-        for row, data in zip(rows, payloads):
-            if data is None:
-                continue
-            offset, id_, type_, subject, time, actor, correlationid, causationid, source, contenttype, _ = row
-            try:
-                at = parse_time(time)
-            except ValueError as exc:
-                dead.append(dead_letter(stream, partition, row, f"invalid time {time!r}: {exc}"))
-                continue
-            position = new_position(Position)
-            s_partition(position, partition)
-            s_offset(position, offset)
-            event = new_event(Event)
-            s_type(event, type_)
-            s_subject(event, subject)
-            s_data(event, data)
-            s_stream(event, stream)
-            s_source(event, source)
-            s_actor(event, actor)
-            s_id(event, id_)
-            s_time(event, at)
-            s_corr(event, correlationid)
-            s_caus(event, causationid)
-            s_ctype(event, contenttype)
-            s_pos(event, position)
-            add(event)
+        times = self._times(stream, partition, rows, payloads, dead)
+        if dead:
+            kept = [i for i, at in enumerate(times) if at is not None]
+            rows, payloads, times = [rows[i] for i in kept], [payloads[i] for i in kept], [times[i] for i in kept]
+        if not rows:
+            return [], dead
+        count = len(rows)
+        offsets, ids, types, subjects, _, actors, correlations, causations, sources, contenttypes, _ = zip(*rows)
+        positions = _build_all(Position, count, {"partition": repeat(partition, count), "offset": offsets})
+        events = _build_all(Event, count, {
+            "type": types,
+            "subject": subjects,
+            "data": payloads,
+            "stream": repeat(stream, count),
+            "source": _or_default(sources, DEFAULT_SOURCE),
+            "actor": _or_default(actors, DEFAULT_ACTOR),
+            "id": ids,
+            "time": times,
+            "correlationid": correlations,
+            "causationid": causations,
+            "datacontenttype": _or_default(contenttypes, DEFAULT_CONTENT_TYPE),
+            "position": positions,
+        })
         return events, dead
+
+    def _times(
+        self, stream: str, partition: int, rows: Sequence[Row], payloads: Sequence[BaseModel | None],
+        dead: list[DeadLetter],
+    ) -> list[datetime | None]:
+        """The time of each row (None for a dead-lettered row)."""
+        if not dead:
+            try:
+                return list(map(datetime.fromisoformat, map(_time_of, rows)))
+            except ValueError:
+                pass  # find the culprit row by row below
+        times: list[datetime | None] = []
+        for row, payload in zip(rows, payloads):
+            try:
+                times.append(None if payload is None else datetime.fromisoformat(row[4]))
+            except ValueError as exc:
+                dead.append(dead_letter(stream, partition, row, f"invalid time {row[4]!r}: {exc}"))
+                times.append(None)
+        return times
 
     def _payloads(
         self, stream: str, partition: int, rows: Sequence[Row], dead: list[DeadLetter]

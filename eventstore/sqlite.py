@@ -12,9 +12,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -23,9 +22,10 @@ import orjson
 
 from eventstore.errors import FencedError, StoreClosedError, UnknownStreamError
 from eventstore.locallog import LocalLogStore, Prepared, prepare
-from eventstore.rowdecode import Row
 from eventstore.records import DeadLetter, Event, Position
 from eventstore.registry import EventRegistry
+from eventstore.rowdecode import DEFAULT_ACTOR, DEFAULT_CONTENT_TYPE, DEFAULT_SOURCE, Row
+from eventstore.sqlitetx import write_transaction
 from eventstore.store import StreamSpec
 
 P = ParamSpec("P")
@@ -86,25 +86,18 @@ INSERT_EVENT = (
     " causationid, source, datacontenttype, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 SELECT_ROWS = (
-    'SELECT "offset", id, type, subject, time, actor, correlationid, causationid, source, datacontenttype, body'
-    ' FROM events WHERE stream = ? AND "partition" = ? AND "offset" >= ? AND "offset" < ? ORDER BY "offset" LIMIT ?'
+    'SELECT "offset", id, type, subject, time, NULLIF(actor, ?), correlationid, causationid, NULLIF(source, ?),'
+    ' NULLIF(datacontenttype, ?), body FROM events'
+    ' WHERE stream = ? AND "partition" = ? AND "offset" >= ? AND "offset" < ? ORDER BY "offset" LIMIT ?'
 )
+"""Rows of one partition in offset order; the Event defaults of actor, source and datacontenttype come back
+as NULL (`rowdecode` fills in the one shared default string: less to build and to keep per event)."""
+_ROW_DEFAULTS = (DEFAULT_ACTOR, DEFAULT_SOURCE, DEFAULT_CONTENT_TYPE)
 _MAX_OFFSET = 'SELECT MAX("offset") FROM events WHERE stream = ? AND "partition" = ?'
 _NO_STOP = 2**62
 
 _POLL_MIN = 0.002
 _POLL_MAX = 0.05
-
-
-@contextmanager
-def _write_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 class SqliteEventStore(LocalLogStore):
@@ -151,6 +144,8 @@ class SqliteEventStore(LocalLogStore):
         await self._call(self._ensure_streams, list(specs))
 
     async def append(self, events: Sequence[Event]) -> list[Position]:
+        if not events:
+            return []
         positions = await self._call(self._append, events)
         self._signal.fire()
         return positions
@@ -233,7 +228,7 @@ class SqliteEventStore(LocalLogStore):
         return self._conn.execute("PRAGMA data_version").fetchone()[0]
 
     def _ensure_streams(self, specs: list[StreamSpec]) -> None:
-        with _write_transaction(self._conn) as db:
+        with write_transaction(self._conn) as db:
             db.executemany(
                 "INSERT OR IGNORE INTO streams (name, partitions) VALUES (?, ?)", [(s.name, s.partitions) for s in specs]
             )
@@ -249,7 +244,7 @@ class SqliteEventStore(LocalLogStore):
 
     def _append(self, events: Sequence[Event]) -> list[Position]:
         prepared = prepare(self.registry, events, self._partitions_of)
-        with _write_transaction(self._conn) as db:
+        with write_transaction(self._conn) as db:
             return self._insert(db, prepared)
 
     def _insert(self, db: sqlite3.Connection, prepared: Sequence[Prepared]) -> list[Position]:
@@ -269,7 +264,7 @@ class SqliteEventStore(LocalLogStore):
         return positions
 
     def _select(self, stream: str, partition: int, start: int, stop: int, limit: int) -> list[Row]:
-        return self._conn.execute(SELECT_ROWS, (stream, partition, start, stop, limit)).fetchall()
+        return self._conn.execute(SELECT_ROWS, (*_ROW_DEFAULTS, stream, partition, start, stop, limit)).fetchall()
 
     def _end_offsets(self, stream: str) -> dict[int, int]:
         db = self._conn
@@ -293,7 +288,7 @@ class SqliteEventStore(LocalLogStore):
             )
             for letter in letters
         ]
-        with _write_transaction(self._conn) as db:
+        with write_transaction(self._conn) as db:
             db.executemany(
                 'INSERT OR IGNORE INTO dead_letters (stream, "partition", "offset", reason, key, value, headers, time)'
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -319,13 +314,18 @@ class SqliteEventStore(LocalLogStore):
             for stream, partition, offset, reason, key, value, headers, at in reversed(rows)
         ]
 
+    def _held_by_other(self, group: str, stream: str, owner: str, now: float) -> bool:
+        row = self._conn.execute(
+            'SELECT owner, expires FROM group_leases WHERE "group" = ? AND stream = ?', (group, stream)
+        ).fetchone()
+        return row is not None and row[0] != owner and row[1] > now
+
     def _claim_lease(self, group: str, stream: str, owner: str) -> bool:
         now = self._clock()
-        with _write_transaction(self._conn) as db:
-            row = db.execute(
-                'SELECT owner, expires FROM group_leases WHERE "group" = ? AND stream = ?', (group, stream)
-            ).fetchone()
-            if row is not None and row[0] != owner and row[1] > now:
+        if self._held_by_other(group, stream, owner, now):  # a waiting member looks without taking the write lock
+            return False
+        with write_transaction(self._conn) as db:
+            if self._held_by_other(group, stream, owner, now):
                 return False
             db.execute(
                 'INSERT OR REPLACE INTO group_leases ("group", stream, owner, expires) VALUES (?, ?, ?, ?)',
@@ -334,7 +334,7 @@ class SqliteEventStore(LocalLogStore):
             return True
 
     def _release_lease(self, group: str, stream: str, owner: str) -> None:
-        with _write_transaction(self._conn) as db:
+        with write_transaction(self._conn) as db:
             db.execute('DELETE FROM group_leases WHERE "group" = ? AND stream = ? AND owner = ?', (group, stream, owner))
 
     def _group_positions(self, group: str, stream: str) -> dict[int, int]:
@@ -347,7 +347,7 @@ class SqliteEventStore(LocalLogStore):
         self, group: str, stream: str, owner: str, partition: int, next_offset: int, events: Sequence[Event]
     ) -> None:
         prepared = prepare(self.registry, events, self._partitions_of)
-        with _write_transaction(self._conn) as db:
+        with write_transaction(self._conn) as db:
             row = db.execute(
                 'SELECT owner FROM group_leases WHERE "group" = ? AND stream = ?', (group, stream)
             ).fetchone()

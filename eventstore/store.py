@@ -14,6 +14,10 @@ Semantics every backend keeps (the contract tests in tests/eventstore/ prove the
   the two redelivers the batch (at least once).
 - A record that cannot be decoded is never handed to a handler: it is put in the dead letters with the
   reason, counted and logged, and consumption goes on.
+- A handler that raises stops its subscription without committing that batch; the exception comes out
+  of `wait_caught_up` and of the `async with` block. A new subscription of the group starts after the
+  last committed batch.
+- Using a stream that was never created raises UnknownStreamError.
 """
 from __future__ import annotations
 
@@ -42,6 +46,19 @@ class StreamSpec:
 
     name: str
     partitions: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionSpec:
+    """What a subscription consumes and how: the arguments of `EventStore.subscribe`."""
+
+    group: str
+    stream: str
+    handler: Handler
+    exactly_once: bool
+    on_assign: AssignCallback | None
+    on_revoke: RevokeCallback | None
+    max_batch: int
 
 
 def partition_for(subject: str, partitions: int) -> int:
@@ -115,7 +132,6 @@ class EventStore(ABC):
     async def end_offsets(self, stream: str) -> dict[int, int]:
         """The next offset of each partition of `stream` (what a reader is caught up to)."""
 
-    @abstractmethod
     def subscribe(
         self,
         group: str,
@@ -128,6 +144,13 @@ class EventStore(ABC):
         max_batch: int = 500,
     ) -> Subscription:
         """Consume `stream` as member of `group` (see the module docstring)."""
+        return self._subscription(
+            SubscriptionSpec(group, stream, handler, exactly_once, on_assign, on_revoke, max_batch)
+        )
+
+    @abstractmethod
+    def _subscription(self, spec: SubscriptionSpec) -> Subscription:
+        """This backend's subscription for `spec`, not started yet (`async with` starts it)."""
 
     @abstractmethod
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:

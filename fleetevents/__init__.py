@@ -9,6 +9,6 @@ Streams (see `fleetevents.streams`):
 - `heartbeats` member heartbeats, keyed by cluster name.
 """
 from fleetevents.base import Payload, registry
-from fleetevents import agents, commands, fleet, placements, runs  # noqa: F401  (registers the types)
+from fleetevents import access, agents, commands, fleet, placements, runs  # noqa: F401  (registers the types)
 
 __all__ = ["Payload", "registry"]

@@ -1,13 +1,16 @@
 """The hub's HTTP API (Starlette): Kubernetes-shaped object paths plus fleetstage's own endpoints.
 
-Object paths (see hub.paths): GET get/list (`labelSelector`, `watch=true` streams newline-delimited
-JSON watch events, `at=TIME` reads the object as it was), POST create, PUT apply, PATCH merge patch
-(`/status` subresource for approvals), DELETE. Writes answer with the object and the header
+Object paths (see hub.paths): GET get/list (`labelSelector`; `watch=true` streams newline-delimited
+JSON watch events of later changes: open it, then list, to miss nothing; `at=TIME` reads the object as
+it was), POST create, PUT apply, PATCH merge patch (`/status` subresource for approvals), DELETE. Writes answer with the object and the header
 `X-Fleetstage-Outcome` (created, configured, unchanged, patched, deleted); errors are Kubernetes
 `Status` documents. Every response carries `X-Fleetstage-Now`, the hub clock's time, for AGE columns.
+Every request but `/healthz` is authenticated and authorised by role first (hub.auth); the actor of
+what a request appends is its authenticated user.
 
 Own endpoints: `/healthz`, `/metrics` (Prometheus), `/fleetstage/v1/audit` (filters: placement, run,
-cluster, actor, type, since, until, limit), `/fleetstage/v1/deadletters`.
+cluster, actor, type, since, until, limit), `/fleetstage/v1/diff?placement=P&from=A&to=B` (what changed
+between two resource snapshots, old ones read from the log), `/fleetstage/v1/deadletters`.
 """
 from __future__ import annotations
 
@@ -20,13 +23,17 @@ import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from eventstore import EventStore
+from hub.auth import AccessControl, Authenticator, NoAuthentication, identity_of
+from hub.denials import DenialRecorder
 from hub.errors import ApiError, bad_request, not_found
 from hub.metrics import HubMetrics
 from hub.paths import Target, parse_path
 from hub.readmodel import Document, ReadModel
+from hub.snapshotdiff import diff_snapshots
 from projections.selectors import parse_selector
 from hub.objects import resource_name
 from hub.writes import Outcome, Writer, WriteResult
@@ -36,8 +43,6 @@ from resources.kinds import KindInfo, lookup_kind
 
 OUTCOME_HEADER = "X-Fleetstage-Outcome"
 NOW_HEADER = "X-Fleetstage-Now"
-ACTOR_HEADER = "X-Fleetstage-Actor"
-DEFAULT_ACTOR = "anonymous"
 AUDIT_FILTERS = ("placement", "run", "cluster", "actor", "type")
 
 
@@ -98,7 +103,7 @@ class ObjectEndpoints:
 
     async def _handle(self, request: Request, target: Target) -> Response:
         method = request.method
-        actor = request.headers.get(ACTOR_HEADER, DEFAULT_ACTOR)
+        actor = identity_of(request).name
         if method == "GET":
             return await self._get(request, target)
         if method in ("POST", "PUT"):
@@ -214,6 +219,13 @@ class FleetstageEndpoints:
             filters["limit"] = _int(query["limit"], "limit")
         return _json({"items": await self.s.read.audit(**filters)})
 
+    async def diff(self, request: Request) -> Response:
+        query = request.query_params
+        if not query.get("placement"):
+            raise bad_request("placement: required, e.g. ?placement=example-placement&from=0&to=1")
+        old, new = _int(query.get("from", ""), "from"), _int(query.get("to", ""), "to")
+        return _json(await diff_snapshots(self.s.store, self.s.read, query["placement"], old, new))
+
     async def deadletters(self, request: Request) -> Response:
         limit = _int(request.query_params.get("limit", "100"), "limit")
         letters = await self.s.store.dead_letters(limit)
@@ -238,8 +250,8 @@ def _int(text: str, param: str) -> int:
         raise bad_request(f'{param}: "{text}" is not an integer') from None
 
 
-def create_app(services: ApiServices) -> Starlette:
-    """The ASGI app of the hub API."""
+def create_app(services: ApiServices, authenticator: Authenticator | None = None) -> Starlette:
+    """The ASGI app of the hub API; without an `authenticator`, unauthenticated (hub.auth.NoAuthentication)."""
     objects = ObjectEndpoints(services)
     own = FleetstageEndpoints(services)
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -247,8 +259,12 @@ def create_app(services: ApiServices) -> Starlette:
         Route("/healthz", own.healthz),
         Route("/metrics", own.metrics),
         Route("/fleetstage/v1/audit", own.audit),
+        Route("/fleetstage/v1/diff", own.diff),
         Route("/fleetstage/v1/deadletters", own.deadletters),
         Route("/api/{version}/{rest:path}", objects.core, methods=methods),
         Route("/apis/{group}/{version}/{rest:path}", objects.grouped, methods=methods),
     ]
-    return Starlette(routes=routes, exception_handlers={ApiError: lambda request, exc: exc.response()})
+    access = Middleware(AccessControl, authenticator=authenticator or NoAuthentication(),
+                        denials=DenialRecorder(services.store, services.read, services.clock))
+    return Starlette(routes=routes, middleware=[access],
+                     exception_handlers={ApiError: lambda request, exc: exc.response()})

@@ -6,15 +6,23 @@ partition answers with events whose `causationid` is the command's id: a `Comman
 One background reader follows the stream from the end it found at start and resolves the waiting
 requests by causation id. Read-your-writes waits for the last answer event the reader had seen when
 the request resumed (not the end offset: on Kafka, transaction markers take offsets too).
+
+`consequence(event_id)` does the same for what a `fleet` event leads to: the orchestrator's
+`ReconcileRequested` is caused by it, and the decision (a new resource snapshot) shares its correlation id.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from eventstore import Event, EventStore
+from fleetevents.base import registry
+from fleetevents.runs import ReconcileRequested
 from fleetevents.streams import PLACEMENTS
+
+RECONCILE_TYPE = registry.type_of(ReconcileRequested)
 
 
 class NoAnswerError(Exception):
@@ -48,6 +56,7 @@ class CommandBus:
         self._store = store
         self._timeout = timeout
         self._waiting: dict[str, _Pending] = {}
+        self._consequences: dict[str, _Pending] = {}
         self._task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> "CommandBus":
@@ -80,11 +89,35 @@ class CommandBus:
         finally:
             self._waiting.pop(command.id, None)
 
+    @contextlib.contextmanager
+    def expecting(self, event_id: str) -> Iterator[None]:
+        """Around appending the `fleet` event `event_id` and awaiting `consequence(event_id)`."""
+        self._consequences[event_id] = _Pending(asyncio.get_running_loop().create_future())
+        try:
+            yield
+        finally:
+            self._consequences.pop(event_id, None)
+
+    async def consequence(self, event_id: str, timeout: float) -> Answer | None:
+        """The orchestrator's first decision (after its ReconcileRequested) that the expected `fleet` event
+        led to; None when there was none within `timeout` seconds (nothing to decide, or not running)."""
+        pending = self._consequences[event_id]
+        try:
+            first = await asyncio.wait_for(pending.answered, timeout)
+        except asyncio.TimeoutError:
+            return None
+        return Answer(first, pending.last or first)
+
     async def _follow(self, start: dict[int, int]) -> None:
         async for event in self._store.read(PLACEMENTS, start=start, follow=True):
-            pending = self._waiting.get(event.causationid or "")
-            if pending is None:
-                continue
-            pending.last = event
-            if not pending.answered.done():
-                pending.answered.set_result(event)
+            if event.type != RECONCILE_TYPE:
+                _resolve(self._consequences.get(event.correlationid or ""), event)
+            _resolve(self._waiting.get(event.causationid or ""), event)
+
+
+def _resolve(pending: _Pending | None, event: Event) -> None:
+    if pending is None:
+        return
+    pending.last = event
+    if not pending.answered.done():
+        pending.answered.set_result(event)

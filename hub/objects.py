@@ -9,12 +9,11 @@ from pydantic import ValidationError
 
 from hub.errors import ApiError, invalid
 from resources.errors import ManifestError
-from resources.hubobject import SERVER_SET_METADATA, HubObject
+from resources.hubobject import HubObject, strip_server_set
 from resources.kinds import KindInfo, lookup_kind
 from resources.manifests import Resource, parse_object
 from resources.messages import format_path, problems_of
 from resources.meta import Condition
-from resources.names import ANNOTATION_LAST_APPLIED
 
 
 def kind_group(info: KindInfo | None, kind: str) -> str:
@@ -29,17 +28,7 @@ def resource_name(info: KindInfo) -> str:
 
 def strip_server_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
     """The object as a user would write it: no status, no server-set metadata."""
-    body = copy.deepcopy(dict(doc))
-    body.pop("status", None)
-    meta = body.get("metadata") or {}
-    for field in SERVER_SET_METADATA:
-        meta.pop(field, None)
-    annotations = meta.get("annotations")
-    if annotations is not None:
-        annotations.pop(ANNOTATION_LAST_APPLIED, None)
-        if not annotations:
-            del meta["annotations"]
-    return body
+    return strip_server_set(copy.deepcopy(dict(doc)))
 
 
 def validate(doc: Any) -> Resource:
@@ -49,9 +38,10 @@ def validate(doc: Any) -> Resource:
     except ManifestError as exc:
         kind = exc.kind or (doc.get("kind") if isinstance(doc, dict) else None) or "Object"
         info = _info_of_doc(doc)
-        problems = "; ".join(str(p) for p in exc.problems)
-        raise invalid(kind_group(info, kind), exc.name or "", problems,
-                      field=exc.problems[0].path if len(exc.problems) == 1 else "") from None
+        if len(exc.problems) == 1:
+            problem = exc.problems[0]
+            raise invalid(kind_group(info, kind), exc.name or "", problem.message, field=problem.path) from None
+        raise invalid(kind_group(info, kind), exc.name or "", "; ".join(str(p) for p in exc.problems)) from None
 
 
 def stored_comparable(doc: Mapping[str, Any]) -> dict[str, Any]:

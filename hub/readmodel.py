@@ -1,7 +1,8 @@
 """What the API needs from the read side (the projections), as a Protocol the hub is written against.
 
-`projections.ProjectionRunner` provides it (and a selector parser, `projections.selectors`); tests may pass any object with these methods. Documents
-are Kubernetes-shaped dicts (apiVersion, kind, metadata, spec, status) as `kubectl get -o yaml` shows.
+`projections.ProjectionRunner` provides it (and a selector parser, `projections.selectors`); tests may
+pass any object with these methods. Documents are Kubernetes-shaped dicts (apiVersion, kind, metadata,
+spec, status) as `kubectl get -o yaml` shows them.
 """
 from __future__ import annotations
 

@@ -28,12 +28,13 @@ from eventstore.factory import open_store
 from fleetevents import registry
 from fleetevents.streams import ALL_STREAMS
 from hub.api import ApiServices, create_app
+from hub.auth import HOW_TO_CREATE, AuthSetupError, Authenticator
+from hub.tls import TlsSettings
 from hub.commands import CommandBus
 from hub.defaults import DATA_DIR, DEFAULT_HOST, DEFAULT_PORT
 from hub.metrics import HubMetrics
 from hub.writes import Writer
-from orchestrator.cli import make_clock
-from orchestrator.clock import Clock
+from orchestrator.clock import Clock, SystemClock
 from orchestrator.service import Orchestrator
 from projections.runner import ProjectionRunner, rebuild
 from projections.store import default_path
@@ -56,12 +57,17 @@ class HubSettings:
     data_dir: Path = DATA_DIR
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
-    time_scale: float = 1.0
+    clock: Clock = field(default_factory=SystemClock)
+    """The hub's clock (`orchestrator.clock.make_clock`: scaled for demos and tests)."""
     stuck_threshold: timedelta = timedelta(minutes=5)
     projections_db: Path | None = None
     command_timeout: float = 10.0
     members: Sequence[tuple[str, dict[str, str]]] = field(default_factory=tuple)
     heartbeat_seconds: float = 5.0
+    auth: Authenticator | None = None
+    """How the API authenticates requests (`hub.auth.authenticator`); `serve_hub` refuses to serve without."""
+    tls: TlsSettings | None = None
+    """HTTPS (and mutual TLS) of the API (`hub.tls.tls_settings`); None: plain HTTP."""
 
     @property
     def store(self) -> str:
@@ -126,12 +132,19 @@ async def hub_services(store: EventStore, clock: Clock, settings: HubSettings, *
 
 
 async def serve_hub(settings: HubSettings, *, orchestrate: bool = True) -> None:
-    """Serve the API until SIGINT/SIGTERM, with the services of `hub_services`."""
-    clock = make_clock(settings.time_scale)
+    """Serve the API until SIGINT/SIGTERM, with the services of `hub_services` (AuthSetupError without
+    `settings.auth`: authentication is off only when asked for, with `hub.auth.NoAuthentication`)."""
+    if settings.auth is None:
+        raise AuthSetupError(HOW_TO_CREATE)
+    clock = settings.clock
     async with _opened_store(settings) as store, hub_services(store, clock, settings, orchestrate=orchestrate) as services:
-        config = uvicorn.Config(create_app(services), host=settings.host, port=settings.port, log_level="warning",
-                                lifespan="off", timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
-        log.info("fleetstage API on http://%s:%s (store %s)", settings.host, settings.port, settings.store)
+        tls = settings.tls.uvicorn_options() if settings.tls is not None else {}
+        config = uvicorn.Config(create_app(services, settings.auth), host=settings.host, port=settings.port,
+                                log_level="warning", lifespan="off", timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+                                **tls)
+        scheme = "https" if tls else "http"
+        log.info("fleetstage API on %s://%s:%s (store %s)", scheme, settings.host, settings.port, settings.store)
+        settings.auth.announce()
         await _Server(config).serve()
 
 
@@ -154,7 +167,7 @@ class _Server(uvicorn.Server):
 
 async def serve_projections(settings: HubSettings) -> None:
     """Keep the read models up to date until cancelled."""
-    clock = make_clock(settings.time_scale)
+    clock = settings.clock
     async with _opened_store(settings) as store:
         async with _projection_runner(store, settings, clock):
             await _until_stopped()

@@ -6,8 +6,9 @@
 - Placements, runs, approval status and their deletes are commands to the orchestrator (stream
   `placements`, keyed by the placement); its answer decides (CommandRejected -> 422 Invalid).
 - A namespaced object needs its Namespace; deleting a Namespace deletes what is in it (one batch).
-- Before answering, the write waits until the projections reflect it (read-your-writes). What the
-  orchestrator derives from a `fleet` change later (a new resource snapshot) follows asynchronously.
+- Before answering, the write waits until the projections reflect it (read-your-writes). A hub object
+  that a placement selects (itself or its Namespace) also waits, at most `snapshot_timeout`, for the
+  orchestrator's decision about it (a new resource snapshot: same correlation id) to be readable.
 """
 from __future__ import annotations
 
@@ -63,12 +64,13 @@ class Writer:
     """Applies, patches and deletes objects for the API (see the module docstring)."""
 
     def __init__(self, store: EventStore, read: ReadModel, bus: CommandBus, clock: Clock, *,
-                 read_timeout: float = 10.0) -> None:
+                 read_timeout: float = 10.0, snapshot_timeout: float = 3.0) -> None:
         self._store = store
         self._read = read
         self._bus = bus
         self._clock = clock
         self._read_timeout = read_timeout
+        self._snapshot_timeout = snapshot_timeout
 
     # --- apply / create -----------------------------------------------------------------------
 
@@ -102,8 +104,10 @@ class Writer:
         if isinstance(obj, ClusterResourcePlacement):
             return await self._command(commands.ApplyPlacement(manifest=manifest), obj.name, actor, obj.kind, obj.name)
         if isinstance(obj, ClusterStagedUpdateRun):
-            return await self._command(commands.ApplyRun(manifest=manifest), obj.spec.placement_name, actor,
-                                       obj.kind, obj.name)
+            # Run names are cluster-wide: an existing run's command goes to the placement that holds it, whose
+            # orchestrator refuses a changed (immutable) spec.placementName.
+            placement = (current.get("spec") or {}).get("placementName", "") if current else obj.spec.placement_name
+            return await self._command(commands.ApplyRun(manifest=manifest), placement, actor, obj.kind, obj.name)
         if isinstance(obj, ClusterStagedUpdateStrategy):
             await self._append_fleet(fleet.StrategyApplied(manifest=manifest, generation=generation), subject, actor)
         elif isinstance(obj, ClusterApprovalRequest):
@@ -115,7 +119,8 @@ class Writer:
         elif isinstance(obj, MemberCluster):
             await self._relabel_member(obj, current, actor)
         else:
-            await self._append_fleet(fleet.HubResourceApplied(manifest=manifest, generation=generation), subject, actor)
+            change = fleet.HubResourceApplied(manifest=manifest, generation=generation)
+            await self._append_fleet_batch([(change, subject)], actor, selected=await self._selected(obj))
         return True
 
     async def _relabel_member(self, obj: MemberCluster, current: Document | None, actor: str) -> None:
@@ -142,8 +147,11 @@ class Writer:
         if subresource == "status":
             return await self._patch_status(info, name, current, patch, actor)
         if subresource:
-            raise ApiError(404, "NotFound", f'the server could not find the requested resource: subresource "{subresource}"')
+            raise ApiError(404, "NotFound",
+                           f'the server could not find the requested resource: subresource "{subresource}"')
+        _check_no_status_change(info, name, current, patch)
         merged = strip_server_fields(merge_patch(current, patch))
+        _check_same_identity(info, name, namespace, merged)
         result = await self.apply(merged, actor=actor)
         outcome = Outcome.UNCHANGED if result.outcome is Outcome.UNCHANGED else Outcome.PATCHED
         return WriteResult(outcome, result.document)
@@ -184,7 +192,9 @@ class Writer:
             await self._append_fleet(fleet.MemberLeft(name=name), subject, actor)
         else:
             contents = await self._namespace_contents(name) if (info.group, kind) == ("", "Namespace") else []
-            await self._append_fleet_batch([_hub_deletion(doc) for doc in [*contents, current]], actor)
+            selected = (obj := _valid(current)) is not None and await self._selected(obj)
+            await self._append_fleet_batch([_hub_deletion(doc) for doc in [*contents, current]], actor,
+                                           selected=selected)
         return WriteResult(Outcome.DELETED, current)
 
     async def _namespace_contents(self, namespace: str) -> list[Document]:
@@ -209,16 +219,33 @@ class Writer:
     async def _append_fleet(self, data: BaseModel, subject: str, actor: str) -> None:
         await self._append_fleet_batch([(data, subject)], actor)
 
-    async def _append_fleet_batch(self, changes: Sequence[tuple[BaseModel, str]], actor: str) -> None:
-        """Append `(payload, subject)` events to `fleet` atomically, then wait until they are readable."""
+    async def _append_fleet_batch(self, changes: Sequence[tuple[BaseModel, str]], actor: str, *,
+                                  selected: bool = False) -> None:
+        """Append `(payload, subject)` events to `fleet` atomically, then wait until they are readable (and,
+        when a placement `selected` what changed, for the orchestrator's decision about the last one)."""
         now = self._clock.now()
         events = [Event(type=self._store.registry.type_of(type(data)), subject=subject, data=data, stream=FLEET,
                         actor=actor, time=now, source="fleetstage/api") for data, subject in changes]
-        positions = await self._store.append(events)
-        ends: dict[int, int] = {}
-        for position in positions:
-            ends[position.partition] = max(ends.get(position.partition, 0), position.offset + 1)
-        await self._read_your_write({FLEET: ends})
+        with self._bus.expecting(events[-1].id):
+            positions = await self._store.append(events)
+            ends: dict[int, int] = {}
+            for position in positions:
+                ends[position.partition] = max(ends.get(position.partition, 0), position.offset + 1)
+            await self._read_your_write({FLEET: ends})
+            decided = await self._bus.consequence(events[-1].id, self._snapshot_timeout) if selected else None
+        if decided is not None:
+            await self._read_your_write(decided.read_offsets)
+
+    async def _selected(self, obj: Resource) -> bool:
+        """Whether a placement selects the hub object `obj` or its Namespace (so a snapshot follows)."""
+        target: Resource | None = obj
+        if obj.namespace is not None:
+            namespace = await self._read.get("Namespace", obj.namespace)
+            target = _valid(namespace) if namespace is not None else None
+        if target is None:
+            return False
+        placements = [_valid(doc) for doc in await self._read.list("ClusterResourcePlacement")]
+        return any(isinstance(p, ClusterResourcePlacement) and p.selects(target) for p in placements)
 
     async def _command(self, data: BaseModel, placement: str, actor: str, kind: str, name: str, *,
                        field_prefix: str = "") -> bool:
@@ -242,6 +269,42 @@ class Writer:
                 f"the change was recorded, but the read side did not catch up within {self._read_timeout:g}s; "
                 "is `fleetstage projections` running?"
             ) from None
+
+
+def _valid(doc: Document) -> Resource | None:
+    """The model of a stored document, None when it no longer validates."""
+    try:
+        return validate(strip_server_fields(doc))
+    except ApiError:
+        return None
+
+
+def _check_no_status_change(info: KindInfo, name: str, current: Document, patch: Mapping[str, Any]) -> None:
+    """Kubernetes ignores `status` in a patch of the main resource; refuse it instead of answering
+    "patched (no change)" to a user who believes a stage is now approved."""
+    if "status" not in patch or merge_patch(current, patch).get("status") == current.get("status"):
+        return
+    if info.kind == "ClusterApprovalRequest":
+        message = (f"the status is changed through the status subresource: add --subresource=status "
+                   f"(`fleetstage patch {info.plural} {name} --type=merge --subresource=status -p ...` "
+                   f"or `fleetstage approve {name}`)")
+    else:
+        message = f"the status of {info.kind} is written by fleetstage itself"
+    raise invalid(kind_group(info, info.kind), name, message, field="status")
+
+
+def _check_same_identity(info: KindInfo, name: str, namespace: str | None, merged: Mapping[str, Any]) -> None:
+    """A patch cannot rename an object or move it to another namespace (422, as Kubernetes answers)."""
+    meta = merged.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    identity = {"name": name, **({"namespace": namespace} if info.namespaced else {})}
+    for field, url_value in identity.items():
+        value = meta.get(field)
+        if value != url_value:
+            raise invalid(kind_group(info, info.kind), name,
+                          f'field is immutable: the {field} of the patched object ({value}) does not match the '
+                          f"{field} on the URL ({url_value}); create a new object instead of renaming this one",
+                          field=f"metadata.{field}")
 
 
 def _hub_deletion(doc: Document) -> tuple[BaseModel, str]:

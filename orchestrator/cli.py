@@ -4,33 +4,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from datetime import datetime
 
 from eventstore.factory import open_store
 from fleetevents import registry
-from orchestrator.clock import Clock, ScaledClock, SystemClock
+from orchestrator.clock import make_clock, parse_epoch
 from orchestrator.service import Orchestrator
 from resources.duration import parse_duration
 
 log = logging.getLogger(__name__)
-
-
-def parse_epoch(text: str) -> datetime:
-    """An RFC 3339 time with zone (`2025-01-01T00:00:00Z`); ValueError says what is expected."""
-    try:
-        epoch = datetime.fromisoformat(text)
-    except ValueError:
-        epoch = None
-    if epoch is None or epoch.tzinfo is None:
-        raise ValueError(
-            f'--time-epoch must be an RFC 3339 time with a zone such as 2025-01-01T00:00:00Z, got "{text}"')
-    return epoch
-
-
-def make_clock(time_scale: float, epoch: datetime | None = None) -> Clock:
-    """Wall time at scale 1, else virtual time `time_scale` times faster (a `1m` wait takes 60/scale s),
-    equal to wall time at `epoch` (default: now). Give every process of one fleet the same epoch."""
-    return SystemClock() if time_scale == 1 else ScaledClock(time_scale, epoch=epoch)
 
 
 async def serve(store_url: str, time_scale: float, stuck_threshold: str, time_epoch: str | None = None) -> None:

@@ -108,11 +108,11 @@ def _delete_placement(state: PlacementState, command: cmd.DeletePlacement) -> li
 
 def _apply_run(state: PlacementState, command: cmd.ApplyRun) -> list[Payload]:
     new = _parse(command.manifest, ClusterStagedUpdateRun)
-    _check_subject(new.spec.placement_name, state.name, "spec.placementName")
     current = state.runs.get(new.name)
     if current is None:
+        _check_subject(new.spec.placement_name, state.name, "spec.placementName")
         return [RunCreated(manifest=_stored(new), generation=1)]
-    try:
+    try:  # an existing run: a changed placementName is an immutable-field error, not a wrong subject
         check_run_update(current.resource, new)
     except InvalidUpdateError as exc:
         raise Rejected(exc.path, str(exc)) from None

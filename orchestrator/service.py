@@ -19,7 +19,9 @@ hashes keys differently) is copied, same id, to the right partition in the same 
 `fleet` (hub objects, strategies, members) is read in full into a shared `FleetView`: first up to its
 end before consuming, then followed. Before each batch the view is caught up to the `fleet` end offsets
 read at that moment, so a Namespace applied before a placement is always visible when the placement is
-handled. A live `fleet` change appends `ReconcileRequested` for every owned placement it may affect.
+handled. A live `fleet` change appends `ReconcileRequested` for every owned placement it may affect,
+caused by that change (`causationid`, `correlationid`: the hub waits for the snapshot a write leads to);
+wake-ups not yet appended are merged, keeping the latest cause.
 
 Timers: the earliest due time of the owned placements (TimedWait ends, stuck thresholds) is computed
 from state; when the clock reaches it, `ReconcileRequested(due=...)` is appended for the placement. The
@@ -91,7 +93,8 @@ class Orchestrator:
         self._fleet_lock = asyncio.Lock()
         self._partitions: dict[int, _Partition] = {}
         self._placement_partitions = 1
-        self._wake: dict[str, str] = {}
+        self._wake: dict[str, tuple[str, Event | None]] = {}
+        """Placement -> (reason, causing `fleet` event) of the reconcile requests not appended yet."""
         self._wake_signal = asyncio.Event()
         self._timers_changed = asyncio.Event()
         self._requested_due: dict[str, datetime] = {}
@@ -250,7 +253,7 @@ class Orchestrator:
         self._fleet_offsets[partition] = offset + 1
         change = self.fleet.apply(event)
         if live:
-            self._request_wake(self._affected(change), f"{event.type} {event.subject}")
+            self._request_wake(self._affected(change), f"{event.type} {event.subject}", cause=event)
 
     def _affected(self, change: FleetChange) -> list[str]:
         owned = self.owned_placements()
@@ -263,9 +266,11 @@ class Orchestrator:
 
     # --- wake-ups and timers -------------------------------------------------------------------------
 
-    def _request_wake(self, placements: Mapping[str, object] | Sequence[str], reason: str) -> None:
+    def _request_wake(self, placements: Mapping[str, object] | Sequence[str], reason: str, *,
+                      cause: Event | None = None) -> None:
         for name in placements:
-            self._wake.setdefault(name, reason)
+            if cause is not None or name not in self._wake:
+                self._wake[name] = (reason, cause)
         if self._wake:
             self._wake_signal.set()
 
@@ -274,15 +279,16 @@ class Orchestrator:
             await self._wake_signal.wait()
             self._wake_signal.clear()
             wake, self._wake = self._wake, {}
-            await self._append_reconcile({name: (reason, None) for name, reason in wake.items()})
+            await self._append_reconcile({name: (reason, None, cause) for name, (reason, cause) in wake.items()})
 
-    async def _append_reconcile(self, requests: Mapping[str, tuple[str, datetime | None]]) -> None:
+    async def _append_reconcile(self, requests: Mapping[str, tuple[str, datetime | None, Event | None]]) -> None:
         now = self._clock.now()
-        await self._store.append([
-            Event(RECONCILE_TYPE, name, ReconcileRequested(reason=reason, due=due), PLACEMENTS,
-                  actor="orchestrator", time=now)
-            for name, (reason, due) in requests.items()
-        ])
+        events = []
+        for name, (reason, due, cause) in requests.items():
+            event = Event(RECONCILE_TYPE, name, ReconcileRequested(reason=reason, due=due), PLACEMENTS,
+                          actor="orchestrator", time=now)
+            events.append(event.caused_by(cause) if cause is not None else event)
+        await self._store.append(events)
 
     def _next_timer(self) -> tuple[datetime, list[str]] | None:
         """The earliest due time not yet requested, and the placements due then."""
@@ -314,4 +320,4 @@ class Orchestrator:
                 due, names = timer
                 for name in names:
                     self._requested_due[name] = due
-                await self._append_reconcile({name: ("timer due", due) for name in names})
+                await self._append_reconcile({name: ("timer due", due, None) for name in names})

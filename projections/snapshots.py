@@ -35,6 +35,7 @@ from resources.names import (
     policy_snapshot_name,
     resource_snapshot_name,
 )
+from resources.snapshots import snapshot_labels
 
 RESOURCE_KIND = "ClusterResourceSnapshot"
 POLICY_KIND = "ClusterSchedulingPolicySnapshot"
@@ -63,21 +64,35 @@ def _add_latest(view: Overlay, doc: Document, placement: str) -> Changes:
     return changes
 
 
-def _resource_snapshot(view: Overlay, data: placements.ResourceSnapshotCreated, event: Event) -> Changes:
-    doc = new_object(
-        PLACEMENT_V1,
-        RESOURCE_KIND,
-        resource_snapshot_name(data.placement, data.index),
-        event,
-        labels={
-            LABEL_IS_LATEST_SNAPSHOT: "true",
-            LABEL_PARENT_CRP: data.placement,
-            LABEL_RESOURCE_INDEX: str(data.index),
-        },
-        annotations={ANNOTATION_RESOURCE_HASH: data.resource_hash},
-    )
-    doc["spec"] = {"selectedResources": clone(data.selected_resources)}
-    return _add_latest(view, doc, data.placement)
+def _snapshot_created(
+    kind: str,
+    name_of: Callable[[str, int], str],
+    index_label: str,
+    content: Callable[[Any], tuple[Mapping[str, str], Document]],
+) -> Handler:
+    """A new snapshot of `data.placement` at `data.index`, with Fleet's labels and the annotations and spec
+    `content(data)` gives: its kind's latest from now on."""
+
+    def handle(
+        view: Overlay, data: placements.ResourceSnapshotCreated | placements.PolicySnapshotCreated, event: Event
+    ) -> Changes:
+        annotations, spec = content(data)
+        doc = new_object(
+            PLACEMENT_V1,
+            kind,
+            name_of(data.placement, data.index),
+            event,
+            labels=snapshot_labels(data.placement, index_label, data.index, latest=True),
+            annotations=annotations,
+        )
+        doc["spec"] = spec
+        return _add_latest(view, doc, data.placement)
+
+    return handle
+
+
+def _resource_content(data: placements.ResourceSnapshotCreated) -> tuple[Mapping[str, str], Document]:
+    return {ANNOTATION_RESOURCE_HASH: data.resource_hash}, {"selectedResources": clone(data.selected_resources)}
 
 
 def _number_of_clusters(policy: Mapping[str, Any]) -> dict[str, str]:
@@ -89,21 +104,8 @@ def _number_of_clusters(policy: Mapping[str, Any]) -> dict[str, str]:
     )
 
 
-def _policy_snapshot(view: Overlay, data: placements.PolicySnapshotCreated, event: Event) -> Changes:
-    doc = new_object(
-        PLACEMENT_V1,
-        POLICY_KIND,
-        policy_snapshot_name(data.placement, data.index),
-        event,
-        labels={
-            LABEL_IS_LATEST_SNAPSHOT: "true",
-            LABEL_PARENT_CRP: data.placement,
-            LABEL_POLICY_INDEX: str(data.index),
-        },
-        annotations=_number_of_clusters(data.policy),
-    )
-    doc["spec"] = {"policy": clone(data.policy), "policyHash": data.policy_hash}
-    return _add_latest(view, doc, data.placement)
+def _policy_content(data: placements.PolicySnapshotCreated) -> tuple[Mapping[str, str], Document]:
+    return _number_of_clusters(data.policy), {"policy": clone(data.policy), "policyHash": data.policy_hash}
 
 
 def _scheduled(doc: Document, data: placements.PlacementScheduled, event: Event) -> None:
@@ -144,8 +146,12 @@ def _placement_deleted(view: Overlay, data: placements.PlacementDeleted, event: 
 
 
 HANDLERS: dict[type, Handler] = {
-    placements.ResourceSnapshotCreated: _resource_snapshot,
-    placements.PolicySnapshotCreated: _policy_snapshot,
+    placements.ResourceSnapshotCreated: _snapshot_created(
+        RESOURCE_KIND, resource_snapshot_name, LABEL_RESOURCE_INDEX, _resource_content
+    ),
+    placements.PolicySnapshotCreated: _snapshot_created(
+        POLICY_KIND, policy_snapshot_name, LABEL_POLICY_INDEX, _policy_content
+    ),
     placements.PlacementScheduled: editor(
         lambda d, e: (POLICY_KIND, "", policy_snapshot_name(d.placement, d.policy_index)), _scheduled
     ),

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import orjson
 
+from eventstore.sqlitetx import write_transaction
 from fleetevents.streams import HEARTBEATS
 from projections.audit import audit_time
 from projections.documents import Document, Key
@@ -235,7 +235,7 @@ class ProjectionStore:
         db = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
-        with _transaction(db):
+        with write_transaction(db):
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
@@ -263,7 +263,7 @@ class ProjectionStore:
             if doc is not None
         ]
         audit_rows = [tuple(entry[field] for field, _ in _AUDIT_COLUMNS) for entry in batch.audit]
-        with _transaction(self._conn) as db:
+        with write_transaction(self._conn) as db:
             self._check_positions(db, batch.previous)
             db.executemany("DELETE FROM documents WHERE kind = ? AND namespace = ? AND name = ?", deleted)
             db.executemany(
@@ -297,17 +297,6 @@ class ProjectionStore:
             args.append(query.limit)
         rows = self._conn.execute(sql, args).fetchall()
         return [dict(zip((field for field, _ in _AUDIT_COLUMNS), row, strict=True)) for row in reversed(rows)]
-
-
-@contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 def default_path(event_store_path: str | Path) -> Path:

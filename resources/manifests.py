@@ -27,6 +27,7 @@ from resources.kinds import (
     split_api_version,
 )
 from resources.kubeobject import KubeObject
+from resources.limits import object_size_problem
 from resources.messages import describe_value, problems_of
 from resources.placement import ClusterResourcePlacement
 from resources.snapshots import ClusterResourceSnapshot, ClusterSchedulingPolicySnapshot
@@ -65,8 +66,8 @@ class _StrictLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[str] = set()
         for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
+            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
+                continue  # a non-scalar key is reported by the base class ("found unhashable key")
             if key_node.value in seen:
                 raise yaml.constructor.ConstructorError(
                     "while constructing a mapping",
@@ -178,9 +179,13 @@ def parse_object(
         raise ManifestError([FieldProblem("kind", message)], **where)
     model: type[KubeObject] = FLEET_MODELS[kind] if info is not None and info.is_fleet else HubObject
     try:
-        return model.model_validate(data, by_alias=True, by_name=False)  # type: ignore[return-value]
+        obj = model.model_validate(data, by_alias=True, by_name=False)
     except ValidationError as exc:
         raise ManifestError(problems_of(model, exc), **where) from None
+    too_large = object_size_problem(data)
+    if too_large:
+        raise ManifestError([too_large], **where)
+    return obj  # type: ignore[return-value]
 
 
 def parse_manifests(text: str, *, source: str | None = None, writable_only: bool = False) -> list[Resource]:

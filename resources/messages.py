@@ -90,7 +90,7 @@ def fields_at(model: type[BaseModel], loc: Loc) -> list[str]:
     return []
 
 
-def _did_you_mean(word: str, options: list[str]) -> str:
+def did_you_mean(word: str, options: list[str]) -> str:
     by_case = [o for o in options if o.lower() == word.lower()]
     close = by_case or difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f'; did you mean "{close[0]}"?' if close else ""
@@ -113,7 +113,7 @@ def _message(model: type[BaseModel], err: ErrorDetails) -> str:
         return "required field is missing; add it"
     if kind == "extra_forbidden":
         allowed = fields_at(model, loc[:-1])
-        hint = _did_you_mean(str(loc[-1]), allowed)
+        hint = did_you_mean(str(loc[-1]), allowed)
         if not hint and allowed:
             hint = f" (allowed: {', '.join(allowed)})"
         return f'unknown field "{loc[-1]}"{hint}'
@@ -130,7 +130,7 @@ def _message(model: type[BaseModel], err: ErrorDetails) -> str:
         return f"must be a list, got {describe_value(value)}"
     if kind == "literal_error":
         options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-        return f"must be one of {', '.join(options)}; got {describe_value(value)}{_did_you_mean(str(value), options)}"
+        return f"must be one of {', '.join(options)}; got {describe_value(value)}{did_you_mean(str(value), options)}"
     if kind == "too_long":
         return f"must have at most {ctx.get('max_length')} items, got {ctx.get('actual_length')}"
     if kind == "too_short":

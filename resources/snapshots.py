@@ -25,6 +25,12 @@ from resources.names import (
 from resources.placement import PlacementApiVersion, PlacementPolicy
 
 
+def snapshot_labels(placement: str, index_label: str, index: int, *, latest: bool) -> dict[str, str]:
+    """Fleet's labels of a snapshot: is-latest-snapshot, parent-CRP and its index under `index_label`
+    (resource-index or policy-index)."""
+    return {LABEL_IS_LATEST_SNAPSHOT: str(latest).lower(), LABEL_PARENT_CRP: placement, index_label: str(index)}
+
+
 class ResourceSnapshotSpec(KubeModel):
     selected_resources: list[dict[str, Any]] = Field(default_factory=list)
 
@@ -51,11 +57,7 @@ class ClusterResourceSnapshot(KubeObject):
         return cls(
             metadata=ObjectMeta(
                 name=resource_snapshot_name(placement, index),
-                labels={
-                    LABEL_IS_LATEST_SNAPSHOT: str(latest).lower(),
-                    LABEL_PARENT_CRP: placement,
-                    LABEL_RESOURCE_INDEX: str(index),
-                },
+                labels=snapshot_labels(placement, LABEL_RESOURCE_INDEX, index, latest=latest),
                 annotations={ANNOTATION_RESOURCE_HASH: resources_hash(ordered)},
             ),
             spec=ResourceSnapshotSpec(selected_resources=ordered),
@@ -109,11 +111,7 @@ class ClusterSchedulingPolicySnapshot(KubeObject):
         return cls(
             metadata=ObjectMeta(
                 name=policy_snapshot_name(placement, policy_index),
-                labels={
-                    LABEL_IS_LATEST_SNAPSHOT: str(latest).lower(),
-                    LABEL_PARENT_CRP: placement,
-                    LABEL_POLICY_INDEX: str(policy_index),
-                },
+                labels=snapshot_labels(placement, LABEL_POLICY_INDEX, policy_index, latest=latest),
                 annotations={ANNOTATION_NUMBER_OF_CLUSTERS: str(count)} if count is not None else None,
             ),
             spec=SchedulingPolicySnapshotSpec(policy=policy, policy_hash=policy_hash(policy)),

@@ -101,6 +101,11 @@ class ClusterStagedUpdateRun(KubeObject):
 _IMMUTABLE_RUN_FIELDS = ("placement_name", "resource_snapshot_index", "staged_rollout_strategy_name")
 
 
+def _shown(value: str | None) -> str:
+    """A spec value in a message: `unset` or `"text"`."""
+    return "unset" if value is None else f'"{value}"'
+
+
 def check_run_update(old: ClusterStagedUpdateRun, new: ClusterStagedUpdateRun) -> None:
     """Raise InvalidUpdateError unless `new` is an allowed update of `old` (same name assumed)."""
     for field in _IMMUTABLE_RUN_FIELDS:
@@ -111,7 +116,8 @@ def check_run_update(old: ClusterStagedUpdateRun, new: ClusterStagedUpdateRun) -
                 new.kind,
                 new.name,
                 f"spec.{alias}",
-                f"{alias} is immutable (was {before!r}, now {after!r}); create a new ClusterStagedUpdateRun instead",
+                f"{alias} is immutable (was {_shown(before)}, now {_shown(after)}); "
+                "create a new ClusterStagedUpdateRun instead",
             )
     before_state, after_state = old.spec.effective_state, new.spec.effective_state
     if before_state != after_state and (before_state, after_state) not in ALLOWED_STATE_TRANSITIONS:

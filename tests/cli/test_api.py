@@ -16,6 +16,9 @@ import pytest
 from eventstore import EventStore
 from eventstore.factory import open_store
 from fleetevents import registry
+from fleetevents.fleet import HubResourceApplied
+from fleetevents.placements import ResourceSnapshotCreated
+from fleetevents.runs import ReconcileRequested
 from fleetevents.streams import ALL_STREAMS, FLEET, PLACEMENTS
 from hub.api import ApiServices, create_app
 from hub.defaults import HOW_TO_MEMBERS
@@ -107,6 +110,14 @@ async def test_apply_unchanged_appends_nothing_and_a_change_bumps_the_generation
     changed = await put(hub, "configmaps", howto.configmap("value2"))
     assert changed.headers["X-Fleetstage-Outcome"] == "configured"
     assert changed.json()["data"] == {"key": "value2"} and changed.json()["metadata"]["generation"] == 2
+    labelled = {**howto.PLACEMENT, "metadata": {"name": "example-placement", "labels": {"team": "a"}}}
+    relabelled = await put(hub, "clusterresourceplacements", labelled)
+    assert relabelled.headers["X-Fleetstage-Outcome"] == "configured"
+    assert relabelled.json()["metadata"]["generation"] == 1  # metadata only
+    pick_n = {**labelled, "spec": {**howto.PLACEMENT["spec"], "policy": {"placementType": "PickN", "numberOfClusters": 2}}}
+    respecced = await put(hub, "clusterresourceplacements", pick_n)
+    assert respecced.headers["X-Fleetstage-Outcome"] == "configured"
+    assert respecced.json()["metadata"]["generation"] == 2
 
 
 async def test_an_invalid_manifest_names_the_field_and_appends_nothing(hub: Hub) -> None:
@@ -301,3 +312,47 @@ async def test_member_labels_change_on_the_hub_but_members_join_through_agents(h
                 "metadata": {"name": "member9"}}
     refused = await hub.http.put(f"{url}/member9", json=stranger)
     assert refused.status_code == 405 and "fleetstage agent --cluster member9" in refused.json()["message"]
+
+
+async def test_snapshot_diff_reads_collected_snapshots_from_the_log(hub: Hub) -> None:
+    await put(hub, "namespaces", howto.NAMESPACE)
+    await put(hub, "configmaps", howto.configmap("value1"))
+    keep_one = {**howto.PLACEMENT, "spec": {**howto.PLACEMENT["spec"], "revisionHistoryLimit": 1}}
+    await put(hub, "clusterresourceplacements", keep_one)
+    await put(hub, "configmaps", howto.configmap("value2"))
+
+    async def first_collected() -> bool:
+        return (await hub.http.get(path("clusterresourcesnapshots", "example-placement-0-snapshot"))).status_code == 404
+
+    async def second_made() -> bool:
+        return (await hub.http.get(path("clusterresourcesnapshots", "example-placement-1-snapshot"))).status_code == 200
+
+    await eventually(second_made)
+    await eventually(first_collected)
+    diff = (await hub.http.get("/fleetstage/v1/diff",
+                               params={"placement": "example-placement", "from": "0", "to": "1"})).json()
+    assert [(o["key"], o["change"]) for o in diff["objects"]] == [("ConfigMap/test-namespace/test-cm", "modified")]
+    assert diff["objects"][0]["before"]["data"] == {"key": "value1"}
+    assert diff["objects"][0]["after"]["data"] == {"key": "value2"}
+    missing = await hub.http.get("/fleetstage/v1/diff", params={"placement": "example-placement", "from": "0",
+                                                                "to": "7"})
+    assert missing.status_code == 404
+    assert missing.json()["message"] == 'placement "example-placement" has no resource snapshot with index 7'
+
+
+async def test_a_change_of_a_selected_object_answers_with_its_new_snapshot(hub: Hub) -> None:
+    await put(hub, "namespaces", howto.NAMESPACE)
+    await put(hub, "configmaps", howto.configmap("value1"))
+    await put(hub, "clusterresourceplacements", howto.PLACEMENT)
+    assert (await hub.http.get(path("clusterresourcesnapshots", "example-placement-0-snapshot"))).status_code == 200
+    changed = await put(hub, "configmaps", howto.configmap("value2"))
+    assert changed.headers["X-Fleetstage-Outcome"] == "configured"
+    second = await hub.http.get(path("clusterresourcesnapshots", "example-placement-1-snapshot"))
+    assert second.status_code == 200, "read-your-writes: the snapshot the change caused is part of the reply"
+    selected = second.json()["spec"]["selectedResources"]
+    assert [r["data"] for r in selected if r["kind"] == "ConfigMap"] == [{"key": "value2"}]
+    [applied] = [e async for e in hub.store.read(FLEET) if isinstance(e.data, HubResourceApplied)
+                 and e.data.manifest.get("data") == {"key": "value2"}]
+    caused = [e async for e in hub.store.read(PLACEMENTS) if e.correlationid == applied.id]
+    assert isinstance(caused[0].data, ReconcileRequested) and caused[0].causationid == applied.id
+    assert any(isinstance(e.data, ResourceSnapshotCreated) for e in caused[1:])

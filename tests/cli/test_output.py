@@ -1,7 +1,9 @@
 """`-o yaml|json`, describe and snapshot diffs print like kubectl."""
+from datetime import datetime, timezone
+
 from cli.describe import describe, field_title
 from cli.output import render_documents, to_yaml
-from cli.snapshotdiff import diff_snapshots
+from cli.snapshotdiff import render_diff
 
 
 def test_yaml_is_block_style_sorted_and_double_quoted_like_kubectl() -> None:
@@ -50,16 +52,38 @@ def test_describe_titles_fields_and_lists_labels() -> None:
     assert "Data:\n  Key:  value1\n" in text
 
 
-def _snapshot(index: int, value: str) -> dict:
-    return {"metadata": {"name": f"p-{index}-snapshot"}, "spec": {"selectedResources": [
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}},
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm", "namespace": "ns"},
-         "data": {"key": value}},
-    ]}}
+def _change(key: str, before: dict | None, after: dict | None) -> dict:
+    change = "added" if before is None else "removed" if after is None else "modified"
+    return {"key": key, "change": change, "before": before, "after": after}
 
 
-def test_snapshot_diff_shows_only_the_changed_object() -> None:
-    text = diff_snapshots(_snapshot(0, "value1"), _snapshot(1, "value2"))
+def test_snapshot_diff_is_a_unified_diff_per_changed_object() -> None:
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm", "namespace": "ns"}}
+    diff = {"placement": "p", "from": 0, "to": 1, "objects": [
+        _change("ConfigMap/ns/cm", {**cm, "data": {"key": "value1"}}, {**cm, "data": {"key": "value2"}}),
+        _change("ConfigMap/ns/new", None, cm),
+    ]}
+    text = render_diff(diff)
     assert text.splitlines()[:2] == ["--- p-0-snapshot/ConfigMap/ns/cm", "+++ p-1-snapshot/ConfigMap/ns/cm"]
     assert "-  key: value1\n+  key: value2\n" in text
-    assert diff_snapshots(_snapshot(0, "v"), _snapshot(1, "v")) == ""
+    assert "--- /dev/null\n+++ p-1-snapshot/ConfigMap/ns/new\n" in text
+    assert render_diff({**diff, "objects": []}) == ""
+
+
+def test_describe_shows_the_audit_entries_as_events() -> None:
+    now = datetime(2025, 1, 1, 12, 0, 30, tzinfo=timezone.utc)
+    entries = [
+        {"type": "fleetstage.approval.granted", "time": "2025-01-01T12:00:00.000000Z", "actor": "alice",
+         "summary": "approval.granted name=r-canary run=r stage=canary"},
+        {"type": "fleetstage.run.failed", "time": "2025-01-01T12:00:20.000000Z", "actor": "orchestrator",
+         "summary": "run.failed run=r message=boom"},
+    ]
+    text = describe({"apiVersion": "v1", "kind": "X", "metadata": {"name": "r"}}, entries, now)
+    assert text.endswith(
+        "Events:\n"
+        "  Type      Reason             Age    From           Message\n"
+        "  ----      ------             ----   ----           -------\n"
+        "  Normal    approval.granted   30s    alice          name=r-canary run=r stage=canary\n"
+        "  Warning   run.failed         10s    orchestrator   run=r message=boom\n"
+    )
+    assert describe({"kind": "X", "metadata": {"name": "r"}}).endswith("Events:       <none>\n")

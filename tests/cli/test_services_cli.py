@@ -55,7 +55,7 @@ def test_orchestrator_api_and_agent_as_separate_processes_then_rebuild(tmp_path:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     sh = Shell(tmp_path, {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "FLEETSTAGE_SERVER": url})
-    api_args = ("api", "--store", store, "--port", str(port))
+    api_args = ("api", "--no-auth", "--store", store, "--port", str(port))
     with service(tmp_path, "orchestrator", "orchestrator", "--store", store), \
             service(tmp_path, "agent", "agent", "--store", store, "--cluster", "m1", "--labels", "env=a",
                     "--target", f"dir:{tmp_path / 'm1'}", "--heartbeat", "1s"):

@@ -16,40 +16,17 @@ from eventstore.errors import UnknownStreamError
 from eventstore.store import partition_for
 from tests.eventstore.backends import POISON_TYPE, Backend
 from tests.eventstore.collect import WAIT, Collector
+from tests.eventstore.ledger import (
+    ACCOUNTS,
+    audit_handler,
+    audit_of,
+    by_partition,
+    deposit,
+    deposits,
+    read_all,
+    streams,
+)
 from tests.eventstore.payloads import AccountOpened, Audited, Deposited
-
-ACCOUNTS = ("acc-1", "acc-2", "acc-3", "acc-4", "acc-5")
-
-
-def deposit(account: str, seq: int, stream: str = "ledger") -> Event:
-    return Event("Deposited", account, Deposited(account=account, amount=10, seq=seq), stream=stream)
-
-
-def deposits(count: int, stream: str = "ledger") -> list[Event]:
-    return [deposit(ACCOUNTS[i % len(ACCOUNTS)], i, stream) for i in range(count)]
-
-
-def audit_of(event: Event) -> Event:
-    return Event("Audited", event.subject, Audited(account=event.subject, of_event=event.id), stream="audit").caused_by(
-        event
-    )
-
-
-async def streams(store: EventStore, ledger_partitions: int = 3) -> None:
-    await store.ensure_streams([StreamSpec("ledger", ledger_partitions), StreamSpec("audit", 2)])
-
-
-async def read_all(store: EventStore, stream: str, **options: object) -> list[Event]:
-    return [event async for event in store.read(stream, **options)]  # type: ignore[arg-type]
-
-
-def by_partition(events: Sequence[Event]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {}
-    for event in events:
-        assert event.position is not None
-        out.setdefault(event.position.partition, []).append(event.id)
-    return out
-
 
 # --- append and read ----------------------------------------------------------------------------------
 
@@ -175,14 +152,6 @@ async def test_replay_from_zero_equals_live_consumption(store: EventStore) -> No
 # --- subscriptions ------------------------------------------------------------------------------------
 
 
-def audit_handler(seen: Collector) -> object:
-    async def handle(partition: int, batch: Sequence[Event]) -> list[Event]:
-        await seen.add(batch)
-        return [audit_of(event) for event in batch]
-
-    return handle
-
-
 async def test_group_resumes_after_its_last_commit_and_on_assign_gets_committed_positions(store: EventStore) -> None:
     await streams(store)
     await store.append(deposits(20))
@@ -191,7 +160,7 @@ async def test_group_resumes_after_its_last_commit_and_on_assign_gets_committed_
     async def on_assign(positions: dict[int, int]) -> None:
         assigned.append(dict(positions))
 
-    async with store.subscribe("auditor", "ledger", audit_handler(first), on_assign=on_assign) as sub:  # type: ignore[arg-type]
+    async with store.subscribe("auditor", "ledger", audit_handler(first), on_assign=on_assign) as sub:
         await sub.wait_caught_up(WAIT)
         assert sub.lag() == {0: 0, 1: 0, 2: 0}
     committed = await store.end_offsets("ledger")
@@ -203,7 +172,7 @@ async def test_group_resumes_after_its_last_commit_and_on_assign_gets_committed_
     async def on_reassign(positions: dict[int, int]) -> None:
         reassigned.append(dict(positions))
 
-    async with store.subscribe("auditor", "ledger", audit_handler(second), on_assign=on_reassign) as sub:  # type: ignore[arg-type]
+    async with store.subscribe("auditor", "ledger", audit_handler(second), on_assign=on_reassign) as sub:
         later = deposits(10)
         await store.append(later)
         await second.until(10)
@@ -235,7 +204,7 @@ async def test_at_least_once_redelivers_a_batch_whose_commit_never_happened(stor
             await sub.wait_caught_up(WAIT)
 
     redelivered = Collector()
-    async with store.subscribe("auditor", "ledger", audit_handler(redelivered), exactly_once=False) as sub:  # type: ignore[arg-type]
+    async with store.subscribe("auditor", "ledger", audit_handler(redelivered), exactly_once=False) as sub:
         await sub.wait_caught_up(WAIT)
 
     assert [e.id for e in redelivered.events] == [e.id for e in inputs]
@@ -283,7 +252,7 @@ async def test_exactly_once_never_duplicates_when_cancelled_mid_batch(store: Eve
         async with asyncio.timeout(WAIT):
             await started.wait()
     seen = Collector()
-    async with store.subscribe("auditor", "ledger", audit_handler(seen)) as sub:  # type: ignore[arg-type]
+    async with store.subscribe("auditor", "ledger", audit_handler(seen)) as sub:
         await sub.wait_caught_up(WAIT)
 
     assert seen.ids == [e.id for e in inputs]
@@ -300,7 +269,7 @@ async def test_poison_records_are_dead_lettered_and_consumption_goes_on(backend:
     await store.append([after])
     seen = Collector()
 
-    async with store.subscribe("auditor", "ledger", audit_handler(seen)) as sub:  # type: ignore[arg-type]
+    async with store.subscribe("auditor", "ledger", audit_handler(seen)) as sub:
         await sub.wait_caught_up(WAIT)
 
     assert seen.ids == [before.id, after.id]

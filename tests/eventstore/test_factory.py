@@ -38,5 +38,7 @@ def test_a_bad_url_names_the_accepted_forms(url: str) -> None:
 
 def test_kafka_url_gives_the_brokers_and_topic_prefix() -> None:
     kafka = pytest.importorskip("eventstore.kafka")
-    store = open_store("kafka://k1:9092,k2:9093?prefix=fleetstage.", registry)
+    store = open_store("kafka://k1:9092,k2:9093?prefix=staging.", registry)
     assert isinstance(store, kafka.KafkaEventStore)
+    assert (store.bootstrap_servers, store.topic_prefix) == ("k1:9092,k2:9093", "staging.")
+    assert open_store("kafka://k1:9092", registry).topic_prefix == "fleetstage."  # type: ignore[attr-defined]

@@ -115,7 +115,7 @@ async def test_a_member_that_lost_its_partition_is_fenced_and_nothing_is_duplica
         async with first.subscribe("auditor", "ledger", slow, on_revoke=on_first_revoke):
             async with asyncio.timeout(WAIT):
                 await stuck.wait()
-            async with second.subscribe("auditor", "ledger", audit_handler(taken_over)) as sub:  # type: ignore[arg-type]
+            async with second.subscribe("auditor", "ledger", audit_handler(taken_over)) as sub:
                 await taken_over.until(len(inputs))
                 release.set()  # the old member now tries to commit the same batch
                 async with asyncio.timeout(WAIT):
@@ -146,7 +146,7 @@ async def test_foreign_garbage_is_dead_lettered_and_consumption_goes_on(
     await store.append([after])
     seen = Collector()
 
-    async with store.subscribe("auditor", "ledger", audit_handler(seen)) as sub:  # type: ignore[arg-type]
+    async with store.subscribe("auditor", "ledger", audit_handler(seen)) as sub:
         await sub.wait_caught_up(WAIT)
 
     assert seen.ids == [before.id, after.id]

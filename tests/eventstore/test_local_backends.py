@@ -17,8 +17,8 @@ from eventstore.locallog import LocalLogStore
 from eventstore.memory import MemoryEventStore
 from eventstore.sqlite import SqliteEventStore
 from tests.eventstore.collect import WAIT, Collector
+from tests.eventstore.ledger import audit_handler, audit_of, deposits, read_all
 from tests.eventstore.payloads import registry
-from tests.eventstore.test_contract import audit_handler, audit_of, deposits, read_all
 
 
 class FakeClock:
@@ -53,8 +53,8 @@ async def test_a_second_member_waits_then_takes_over_when_the_first_leaves(local
     async def on_assign(positions: dict[int, int]) -> None:
         assigned.append(dict(positions))
 
-    two = local.subscribe("auditor", "ledger", audit_handler(second), on_assign=on_assign)  # type: ignore[arg-type]
-    async with local.subscribe("auditor", "ledger", audit_handler(first)) as one:  # type: ignore[arg-type]
+    two = local.subscribe("auditor", "ledger", audit_handler(second), on_assign=on_assign)
+    async with local.subscribe("auditor", "ledger", audit_handler(first)) as one:
         await one.wait_caught_up(WAIT)
         await two.__aenter__()
         await local.append(deposits(4))
@@ -93,7 +93,7 @@ async def test_a_member_whose_lease_expired_is_fenced_and_nothing_is_duplicated(
         async with asyncio.timeout(WAIT):
             await entered.wait()
         clock.now += local.lease_ttl + 1  # the stuck member stops renewing in time
-        async with local.subscribe("auditor", "ledger", audit_handler(taken_over)) as successor:  # type: ignore[arg-type]
+        async with local.subscribe("auditor", "ledger", audit_handler(taken_over)) as successor:
             await successor.wait_caught_up(WAIT)
             resume.set()  # the old member wakes up and tries to commit
             async with asyncio.timeout(WAIT):

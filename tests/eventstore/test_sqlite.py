@@ -10,16 +10,16 @@ from pathlib import Path
 from eventstore import StreamSpec
 from eventstore.sqlite import SqliteEventStore
 from tests.eventstore.collect import WAIT, Collector
+from tests.eventstore.ledger import audit_handler, by_partition, deposits, read_all
 from tests.eventstore.payloads import registry
-from tests.eventstore.test_contract import audit_handler, deposits, read_all
 
 ROOT = Path(__file__).resolve().parents[2]
 
 WRITER = """
 import asyncio, sys
 from eventstore.sqlite import SqliteEventStore
+from tests.eventstore.ledger import deposits
 from tests.eventstore.payloads import registry
-from tests.eventstore.test_contract import deposits
 
 async def main():
     async with SqliteEventStore(registry, sys.argv[1]) as store:
@@ -36,7 +36,7 @@ async def test_events_and_group_positions_survive_reopening_the_file(tmp_path: P
     async with SqliteEventStore(registry, path) as store:
         await store.ensure_streams([StreamSpec("ledger", 2), StreamSpec("audit", 1)])
         await store.append(deposits(8))
-        async with store.subscribe("auditor", "ledger", audit_handler(first)) as sub:  # type: ignore[arg-type]
+        async with store.subscribe("auditor", "ledger", audit_handler(first)) as sub:
             await sub.wait_caught_up(WAIT)
         written = [e.id for e in await read_all(store, "ledger")]
 
@@ -49,13 +49,32 @@ async def test_events_and_group_positions_survive_reopening_the_file(tmp_path: P
     async with SqliteEventStore(registry, path) as reopened:
         assert [e.id for e in await read_all(reopened, "ledger")] == written
         await reopened.append(deposits(2))
-        async with reopened.subscribe("auditor", "ledger", audit_handler(later), on_assign=on_assign) as sub:  # type: ignore[arg-type]
+        async with reopened.subscribe("auditor", "ledger", audit_handler(later), on_assign=on_assign) as sub:
             await sub.wait_caught_up(WAIT)
         assert len(await read_all(reopened, "audit")) == 10
 
     assert sum(assigned[0].values()) == 8 and len(later.events) == 2
     with closing(sqlite3.connect(path)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_processes_appending_at_once_get_dense_offsets_and_lose_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    async with SqliteEventStore(registry, path) as store:
+        await store.ensure_streams([StreamSpec("ledger", 3)])
+        writers = [
+            await asyncio.create_subprocess_exec(sys.executable, "-c", WRITER, str(path), cwd=ROOT) for _ in range(2)
+        ]
+        for start in range(0, 30, 5):
+            await store.append(deposits(30)[start : start + 5])
+        assert [await writer.wait() for writer in writers] == [0, 0]
+
+        events = await read_all(store, "ledger")
+
+    assert len(events) == 90
+    for partition, ids in by_partition(events).items():
+        offsets = [e.position.offset for e in events if e.position.partition == partition]  # type: ignore[union-attr]
+        assert offsets == list(range(len(ids)))
 
 
 async def test_a_follower_sees_events_another_process_appends(tmp_path: Path) -> None:
@@ -71,3 +90,27 @@ async def test_a_follower_sees_events_another_process_appends(tmp_path: Path) ->
         finally:
             follower.cancel()
     assert sorted(e.data.seq for e in seen.events) == list(range(30))  # type: ignore[attr-defined]
+
+
+async def test_a_member_in_another_process_takes_over_when_the_first_leaves(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    first, second, assigned = Collector(), Collector(), []
+
+    async def on_assign(positions: dict[int, int]) -> None:
+        assigned.append(dict(positions))
+
+    async with SqliteEventStore(registry, path) as one, SqliteEventStore(registry, path) as other:
+        await one.ensure_streams([StreamSpec("ledger", 2), StreamSpec("audit", 1)])
+        await one.append(deposits(5))
+        waiting = other.subscribe("auditor", "ledger", audit_handler(second), on_assign=on_assign)
+        async with one.subscribe("auditor", "ledger", audit_handler(first)) as holder:
+            await holder.wait_caught_up(WAIT)
+            await waiting.__aenter__()
+        try:
+            await other.append(deposits(3))
+            await second.until(3)
+            await waiting.wait_caught_up(WAIT)
+        finally:
+            await waiting.__aexit__(None, None, None)
+        assert len(first.events) == 5 and sum(assigned[0].values()) == 5
+        assert len(await read_all(other, "audit")) == 8

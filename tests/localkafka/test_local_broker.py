@@ -1,4 +1,8 @@
-"""The local broker: single-node config, the pom-keyed jar cache, pause/resume/restart, the CLI."""
+"""The local broker: single-node config, the pom-keyed jar cache, the class archive, failing starts, the CLI.
+
+Pause, resume and restart (with the data kept) are exercised through the event store, in
+tests/eventstore/test_kafka_faults.py, to spend one broker on both.
+"""
 from __future__ import annotations
 
 import asyncio
@@ -8,8 +12,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from localkafka import BrokerError, JarsError, LocalKafka, collect_jars
 from localkafka.__main__ import main as cli
@@ -65,45 +67,6 @@ def test_missing_maven_names_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyP
     pom.write_text("<project/>")
     with pytest.raises(JarsError, match="mvn.*LOCALKAFKA_LIBS"):
         collect_jars(pom, tmp_path / "libs")
-
-
-async def _produce_one(bootstrap: str, topic: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(topic, 1, 1)])
-    finally:
-        await admin.close()
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
-    await producer.start()
-    try:
-        await producer.send_and_wait(topic, b"kept")
-    finally:
-        await producer.stop()
-
-
-async def _read_all(bootstrap: str, topic: str) -> list[bytes]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        tp = TopicPartition(topic, 0)
-        consumer.assign([tp])
-        batch = await consumer.getmany(tp, timeout_ms=10_000)
-        return [r.value for r in batch.get(tp, [])]
-    finally:
-        await consumer.stop()
-
-
-@pytest.mark.kafka
-async def test_pause_resume_and_restart_keep_the_data(private_kafka: LocalKafka) -> None:
-    bootstrap = private_kafka.bootstrap
-    await _produce_one(bootstrap, "kept")
-    private_kafka.pause()
-    assert not await answers_metadata(bootstrap, timeout=0.5)
-    private_kafka.resume()
-    assert await answers_metadata(bootstrap, timeout=5)
-    assert await private_kafka.arestart() == bootstrap
-    assert await _read_all(bootstrap, "kept") == [b"kept"]
 
 
 @pytest.mark.kafka

@@ -1,62 +1,32 @@
-"""The how-to's fleet as test data: members, hub objects, strategy, placement and runs (manifests)."""
+"""The how-to's fleet as test data (members, hub objects, strategy, placement: `demo.manifests`, their one
+source) and variants of its run manifest and approval patch."""
 from __future__ import annotations
 
 from typing import Any
 
-MEMBERS: dict[str, dict[str, str]] = {
-    "member1": {"environment": "canary", "order": "2"},
-    "member2": {"environment": "staging"},
-    "member3": {"environment": "canary", "order": "1"},
-}
+from demo import manifests
 
-NAMESPACE: dict[str, Any] = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "test-namespace"}}
-
-
-def configmap(value: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1", "kind": "ConfigMap",
-        "metadata": {"name": "test-cm", "namespace": "test-namespace"}, "data": {"key": value},
-    }
-
-
-PLACEMENT: dict[str, Any] = {
-    "apiVersion": "placement.kubernetes-fleet.io/v1beta1",
-    "kind": "ClusterResourcePlacement",
-    "metadata": {"name": "example-placement"},
-    "spec": {
-        "resourceSelectors": [{"group": "", "kind": "Namespace", "name": "test-namespace", "version": "v1"}],
-        "policy": {"placementType": "PickAll"},
-        "strategy": {"type": "External"},
-    },
-}
-
-STRATEGY: dict[str, Any] = {
-    "apiVersion": "placement.kubernetes-fleet.io/v1beta1",
-    "kind": "ClusterStagedUpdateStrategy",
-    "metadata": {"name": "example-strategy"},
-    "spec": {
-        "stages": [
-            {"name": "staging", "labelSelector": {"matchLabels": {"environment": "staging"}},
-             "afterStageTasks": [{"type": "TimedWait", "waitTime": "1m"}]},
-            {"name": "canary", "labelSelector": {"matchLabels": {"environment": "canary"}},
-             "sortingLabelKey": "order", "afterStageTasks": [{"type": "Approval"}]},
-        ]
-    },
-}
+MEMBERS = manifests.MEMBER_LABELS
+NAMESPACE = manifests.NAMESPACE_DOC
+PLACEMENT = manifests.PLACEMENT_DOC
+STRATEGY = manifests.STRATEGY_DOC
+configmap = manifests.configmap_doc
+APPROVED_AT = "2025-01-01T00:00:00Z"
 
 
 def run(name: str, index: str | None, *, state: str | None = None, strategy: str = "example-strategy",
         placement: str = "example-placement") -> dict[str, Any]:
-    spec: dict[str, Any] = {"placementName": placement, "stagedRolloutStrategyName": strategy}
-    if index is not None:
-        spec["resourceSnapshotIndex"] = index
+    """The how-to's run manifest for snapshot `index` (None: no index, the latest), with the given spec fields."""
+    doc = manifests.update_run_doc(name, "" if index is None else index)
+    spec = doc["spec"]
+    spec.update(placementName=placement, stagedRolloutStrategyName=strategy)
+    if index is None:
+        del spec["resourceSnapshotIndex"]
     if state is not None:
         spec["state"] = state
-    return {"apiVersion": "placement.kubernetes-fleet.io/v1beta1", "kind": "ClusterStagedUpdateRun",
-            "metadata": {"name": name}, "spec": spec}
+    return doc
 
 
 def approval_patch(observed_generation: int = 1, status: str = "True") -> list[dict[str, Any]]:
     """The conditions the how-to's `kubectl patch ... --subresource=status` sets."""
-    return [{"type": "Approved", "status": status, "reason": "lgtm", "message": "lgtm",
-             "lastTransitionTime": "2025-01-01T00:00:00Z", "observedGeneration": observed_generation}]
+    return manifests.approval_conditions(APPROVED_AT, observed_generation, status)

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from orchestrator.cli import make_clock, parse_epoch, serve
-from orchestrator.clock import ManualClock, ScaledClock, SystemClock
+from orchestrator.cli import serve
+from orchestrator.clock import ManualClock, ScaledClock, SystemClock, make_clock, parse_epoch
 
 
 async def test_manual_clock_wakes_a_sleeper_only_when_advanced_past_its_time() -> None:

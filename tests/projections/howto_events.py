@@ -13,48 +13,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from demo import manifests
+from demo.expected import DELETE_STAGE
 from eventstore import Event
 from fleetevents import agents, commands, fleet, placements, registry, runs, streams
+from tests.howto_expected import selected_resources
 
 START = datetime(2025, 3, 1, 9, 0, 0, tzinfo=UTC)
 PLACEMENT = "example-placement"
 STRATEGY = "example-strategy"
-MEMBERS = {
-    "member1": {"environment": "canary", "order": "2"},
-    "member2": {"environment": "staging"},
-    "member3": {"environment": "canary", "order": "1"},
-}
-NAMESPACE = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "test-namespace"}}
-PLACEMENT_MANIFEST = {
-    "apiVersion": "placement.kubernetes-fleet.io/v1beta1",
-    "kind": "ClusterResourcePlacement",
-    "metadata": {"name": PLACEMENT},
-    "spec": {
-        "resourceSelectors": [{"group": "", "kind": "Namespace", "name": "test-namespace", "version": "v1"}],
-        "policy": {"placementType": "PickAll"},
-        "strategy": {"type": "External"},
-    },
-}
-STRATEGY_MANIFEST = {
-    "apiVersion": "placement.kubernetes-fleet.io/v1beta1",
-    "kind": "ClusterStagedUpdateStrategy",
-    "metadata": {"name": STRATEGY},
-    "spec": {
-        "stages": [
-            {
-                "name": "staging",
-                "labelSelector": {"matchLabels": {"environment": "staging"}},
-                "afterStageTasks": [{"type": "TimedWait", "waitTime": "1m"}],
-            },
-            {
-                "name": "canary",
-                "labelSelector": {"matchLabels": {"environment": "canary"}},
-                "sortingLabelKey": "order",
-                "afterStageTasks": [{"type": "Approval"}],
-            },
-        ]
-    },
-}
+MEMBERS = manifests.MEMBER_LABELS
 STAGES = [
     runs.StagePlan(
         name="staging",
@@ -66,34 +34,6 @@ STAGES = [
         name="canary", clusters=["member3", "member1"], max_concurrency=1, after_tasks=[runs.TaskPlan(type="Approval")]
     ),
 ]
-DELETE_STAGE = "kubernetes-fleet.io/deleteStage"
-
-
-def config_map(value: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "data": {"key": value},
-        "metadata": {"name": "test-cm", "namespace": "test-namespace"},
-    }
-
-
-def selected_resources(value: str) -> list[dict[str, Any]]:
-    """The snapshot content of the how-to (`kubectl get clusterresourcesnapshots ... -o yaml`)."""
-    return [
-        {
-            "apiVersion": "v1",
-            "kind": "Namespace",
-            "metadata": {"labels": {"kubernetes.io/metadata.name": "test-namespace"}, "name": "test-namespace"},
-            "spec": {"finalizers": ["kubernetes"]},
-        },
-        {
-            "apiVersion": "v1",
-            "data": {"key": value},
-            "kind": "ConfigMap",
-            "metadata": {"name": "test-cm", "namespace": "test-namespace"},
-        },
-    ]
 
 
 @dataclass
@@ -116,6 +56,24 @@ class HowTo:
     def placement(self, data: BaseModel, **kw: Any) -> Event:
         return self.add(streams.PLACEMENTS, PLACEMENT, data, **kw)
 
+    def apply_config_map(self, value: str, generation: int) -> None:
+        """alice applies the how-to's configmap with `key: value`."""
+        self.fleet(
+            "ConfigMap",
+            "test-cm",
+            fleet.HubResourceApplied(manifest=manifests.configmap_doc(value), generation=generation),
+            namespace="test-namespace",
+            actor="alice",
+        )
+
+    def snapshot(self, index: int, value: str) -> None:
+        """Resource snapshot `index` of the placement, holding the configmap with `key: value`."""
+        self.placement(
+            placements.ResourceSnapshotCreated(
+                placement=PLACEMENT, index=index, resource_hash=f"h{index}", selected_resources=selected_resources(value)
+            )
+        )
+
     # --- the how-to's steps -------------------------------------------------------------------------
 
     def setup(self) -> HowTo:
@@ -127,17 +85,14 @@ class HowTo:
                 fleet.MemberJoined(name=name, labels=labels, heartbeat_seconds=self.heartbeat_seconds),
             )
         self.fleet(
-            "Namespace", "test-namespace", fleet.HubResourceApplied(manifest=NAMESPACE, generation=1), actor="alice"
-        )
-        self.fleet(
-            "ConfigMap",
-            "test-cm",
-            fleet.HubResourceApplied(manifest=config_map("value1"), generation=1),
-            namespace="test-namespace",
+            "Namespace",
+            "test-namespace",
+            fleet.HubResourceApplied(manifest=manifests.NAMESPACE_DOC, generation=1),
             actor="alice",
         )
-        self.placement(commands.ApplyPlacement(manifest=PLACEMENT_MANIFEST), actor="alice")
-        self.placement(placements.PlacementApplied(manifest=PLACEMENT_MANIFEST, generation=1))
+        self.apply_config_map("value1", 1)
+        self.placement(commands.ApplyPlacement(manifest=manifests.PLACEMENT_DOC), actor="alice")
+        self.placement(placements.PlacementApplied(manifest=manifests.PLACEMENT_DOC, generation=1))
         self.placement(
             placements.PolicySnapshotCreated(
                 placement=PLACEMENT,
@@ -160,49 +115,26 @@ class HowTo:
                 ],
             )
         )
-        self.placement(
-            placements.ResourceSnapshotCreated(
-                placement=PLACEMENT, index=0, resource_hash="h0", selected_resources=selected_resources("value1")
-            )
-        )
+        self.snapshot(0, "value1")
         return self
 
     def edit_config_map(self) -> HowTo:
-        self.fleet(
-            "ConfigMap",
-            "test-cm",
-            fleet.HubResourceApplied(manifest=config_map("value2"), generation=2),
-            namespace="test-namespace",
-            actor="alice",
-        )
-        self.placement(
-            placements.ResourceSnapshotCreated(
-                placement=PLACEMENT, index=1, resource_hash="h1", selected_resources=selected_resources("value2")
-            )
-        )
+        self.apply_config_map("value2", 2)
+        self.snapshot(1, "value2")
         return self
 
     def create_strategy(self) -> HowTo:
         self.fleet(
             "ClusterStagedUpdateStrategy",
             STRATEGY,
-            fleet.StrategyApplied(manifest=STRATEGY_MANIFEST, generation=1),
+            fleet.StrategyApplied(manifest=manifests.STRATEGY_DOC, generation=1),
             actor="alice",
         )
         return self
 
     def start_run(self, run: str, index: int) -> HowTo:
         """Create and initialise `run`, roll out stage staging, its wait, and canary up to member1 started."""
-        manifest = {
-            "apiVersion": "placement.kubernetes-fleet.io/v1beta1",
-            "kind": "ClusterStagedUpdateRun",
-            "metadata": {"name": run},
-            "spec": {
-                "placementName": PLACEMENT,
-                "resourceSnapshotIndex": str(index),
-                "stagedRolloutStrategyName": STRATEGY,
-            },
-        }
+        manifest = manifests.update_run_doc(run, str(index))
         self.placement(commands.ApplyRun(manifest=manifest), actor="alice")
         self.placement(runs.RunCreated(manifest=manifest, generation=1))
         self.placement(
@@ -212,7 +144,7 @@ class HowTo:
                 resource_snapshot_index=index,
                 policy_snapshot_index=0,
                 policy_observed_cluster_count=3,
-                strategy_snapshot=STRATEGY_MANIFEST["spec"],
+                strategy_snapshot=manifests.STRATEGY_DOC["spec"],
                 stages=STAGES,
                 deletion_clusters=[],
             )

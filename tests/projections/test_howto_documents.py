@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from projections.fold import DocumentSet
-from tests.projections import expected_howto
+from demo.expected import succeeded_run
+from tests.howto_expected import first_run_while_canary_updates, latest_snapshot
 from tests.projections.howto_events import HowTo, whole_howto
 from tests.projections.views import (
     approval_row,
@@ -52,14 +53,14 @@ def test_one_snapshot_then_the_latest_label_moves_to_the_new_one():
         ],
     ]
     latest = docs.get("ClusterResourceSnapshot", "example-placement-1-snapshot")
-    assert_yaml_equal(as_shown(latest, ("name", "labels")), expected_howto.LATEST_SNAPSHOT)
+    assert_yaml_equal(as_shown(latest, ("name", "labels")), latest_snapshot())
     assert latest["metadata"]["annotations"] == {"kubernetes-fleet.io/resource-hash": "h1"}
 
 
 def test_first_run_status_while_canary_updates_matches_the_howto():
     docs = _docs(HowTo().setup().edit_config_map().create_strategy().start_run("example-run", 1))
     run = docs.get("ClusterStagedUpdateRun", "example-run")
-    assert_yaml_equal(as_shown(run), expected_howto.FIRST_RUN_WHILE_CANARY_UPDATES)
+    assert_yaml_equal(as_shown(run), first_run_while_canary_updates())
     assert rows(docs, "ClusterStagedUpdateRun", csur_row) == [
         ["example-run", "example-placement", "1", "0", "True", ""]
     ]
@@ -104,7 +105,8 @@ def condition_reason(docs: DocumentSet, type_: str) -> tuple[str, str]:
 
 def test_rollback_run_status_matches_the_howto():
     docs = _docs(whole_howto())
-    assert_yaml_equal(as_shown(docs.get("ClusterStagedUpdateRun", "example-run-2")), expected_howto.SECOND_RUN_COMPLETE)
+    rollback = docs.get("ClusterStagedUpdateRun", "example-run-2")
+    assert_yaml_equal(as_shown(rollback), succeeded_run("example-run-2", "0"))
     assert rows(docs, "ClusterStagedUpdateRun", csur_row) == [
         ["example-run", "example-placement", "1", "0", "True", "True"],
         ["example-run-2", "example-placement", "0", "0", "True", "True"],

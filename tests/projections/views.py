@@ -37,9 +37,8 @@ def as_shown(doc: dict[str, Any], metadata: Sequence[str] = ("name",)) -> dict[s
     return shown
 
 
-def assert_yaml_equal(doc: dict[str, Any], expected_yaml: str) -> None:
-    """Equal content, and the same text with keys in document order (so key and list order count)."""
-    expected = yaml.safe_load(expected_yaml)
+def assert_yaml_equal(doc: dict[str, Any], expected: dict[str, Any]) -> None:
+    """Equal content, and the same YAML text with keys in document order (so key and list order count)."""
     got_text, expected_text = yaml.safe_dump(doc, sort_keys=False), yaml.safe_dump(expected, sort_keys=False)
     if got_text != expected_text:
         diff = difflib.unified_diff(

@@ -5,23 +5,27 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from demo import manifests
 from resources import (
     ClusterResourcePlacement,
     ClusterStagedUpdateRun,
     ClusterStagedUpdateStrategy,
     parse_manifests,
 )
-from tests.resources import howto
+from tests.howto_expected import first_run_while_canary_updates, with_times
+
+RUN_WITH_STATUS = yaml.safe_dump(with_times(first_run_while_canary_updates(), "2025-01-01T00:00:00Z"), sort_keys=False)
+"""The how-to's first run with its status while canary updates (times filled in)."""
 
 
 @pytest.mark.parametrize(
     ("text", "model", "name"),
     [
-        (howto.PLACEMENT, ClusterResourcePlacement, "example-placement"),
-        (howto.STRATEGY, ClusterStagedUpdateStrategy, "example-strategy"),
-        (howto.RUN, ClusterStagedUpdateRun, "example-run"),
-        (howto.ROLLBACK_RUN, ClusterStagedUpdateRun, "example-run-2"),
-        (howto.RUN_WITH_STATUS, ClusterStagedUpdateRun, "example-run"),
+        (manifests.PLACEMENT, ClusterResourcePlacement, "example-placement"),
+        (manifests.STRATEGY, ClusterStagedUpdateStrategy, "example-strategy"),
+        (manifests.FIRST_RUN, ClusterStagedUpdateRun, "example-run"),
+        (manifests.ROLLBACK_RUN, ClusterStagedUpdateRun, "example-run-2"),
+        (RUN_WITH_STATUS, ClusterStagedUpdateRun, "example-run"),
     ],
 )
 def test_howto_manifest_round_trips(text: str, model: type, name: str) -> None:
@@ -33,7 +37,7 @@ def test_howto_manifest_round_trips(text: str, model: type, name: str) -> None:
 
 
 def test_all_how_to_manifests_in_one_stream() -> None:
-    text = "\n---\n".join([howto.PLACEMENT, howto.STRATEGY, howto.RUN, "", howto.ROLLBACK_RUN])
+    text = "\n---\n".join([manifests.PLACEMENT, manifests.STRATEGY, manifests.FIRST_RUN, "", manifests.ROLLBACK_RUN])
     kinds = [(o.kind, o.name) for o in parse_manifests(text)]
     assert kinds == [
         ("ClusterResourcePlacement", "example-placement"),
@@ -44,7 +48,7 @@ def test_all_how_to_manifests_in_one_stream() -> None:
 
 
 def test_placement_reads_as_the_how_to_means() -> None:
-    [crp] = parse_manifests(howto.PLACEMENT)
+    [crp] = parse_manifests(manifests.PLACEMENT)
     assert isinstance(crp, ClusterResourcePlacement)
     assert crp.spec.strategy_type == "External"
     assert crp.spec.effective_policy.type == "PickAll"
@@ -54,7 +58,7 @@ def test_placement_reads_as_the_how_to_means() -> None:
 
 
 def test_strategy_reads_as_the_how_to_means() -> None:
-    [strategy] = parse_manifests(howto.STRATEGY)
+    [strategy] = parse_manifests(manifests.STRATEGY)
     assert isinstance(strategy, ClusterStagedUpdateStrategy)
     staging, canary = strategy.spec.stages
     assert staging.selects({"environment": "staging"}) and not staging.selects({"environment": "canary", "order": "1"})
@@ -65,24 +69,24 @@ def test_strategy_reads_as_the_how_to_means() -> None:
 
 
 def test_strategy_snapshot_prints_wait_time_as_go_does() -> None:
-    [strategy] = parse_manifests(howto.STRATEGY)
-    [run] = parse_manifests(howto.RUN_WITH_STATUS)
+    [strategy] = parse_manifests(manifests.STRATEGY)
+    [run] = parse_manifests(RUN_WITH_STATUS)
     assert isinstance(strategy, ClusterStagedUpdateStrategy) and isinstance(run, ClusterStagedUpdateRun)
     assert run.status is not None and run.status.staged_update_strategy_snapshot is not None
     assert strategy.spec.canonical() == run.status.staged_update_strategy_snapshot
     # the original is untouched
-    assert strategy.to_dict() == yaml.safe_load(howto.STRATEGY)
+    assert strategy.to_dict() == yaml.safe_load(manifests.STRATEGY)
 
 
 def test_run_without_state_runs_at_once() -> None:
-    [run] = parse_manifests(howto.RUN)
+    [run] = parse_manifests(manifests.FIRST_RUN)
     assert isinstance(run, ClusterStagedUpdateRun)
     assert run.spec.state is None and run.spec.effective_state == "Run"
     assert run.spec.snapshot_index == 1
 
 
 def test_run_status_conditions_are_reachable() -> None:
-    [run] = parse_manifests(howto.RUN_WITH_STATUS)
+    [run] = parse_manifests(RUN_WITH_STATUS)
     assert isinstance(run, ClusterStagedUpdateRun) and run.status is not None
     initialized = run.status.condition("Initialized")
     assert initialized is not None and initialized.reason == "UpdateRunInitializedSuccessfully"

@@ -18,7 +18,7 @@ from resources.names import (
     policy_snapshot_name,
     resource_snapshot_name,
 )
-from tests.resources import howto
+from tests.howto_expected import selected_resources
 
 NAMESPACE_AS_STORED = """\
 apiVersion: v1
@@ -73,7 +73,7 @@ def test_selected_form_is_what_the_how_to_snapshot_shows() -> None:
     selected = [_hub(CONFIGMAP_AS_STORED).selected_form(), _hub(NAMESPACE_AS_STORED).selected_form()]
     snapshot = ClusterResourceSnapshot.build("example-placement", 1, selected, latest=True)
     assert snapshot.name == "example-placement-1-snapshot"
-    assert snapshot.to_dict()["spec"]["selectedResources"] == yaml.safe_load(howto.SNAPSHOT_SELECTED_RESOURCES)
+    assert snapshot.to_dict()["spec"]["selectedResources"] == selected_resources("value2")
     assert snapshot.labels == {
         "kubernetes-fleet.io/is-latest-snapshot": "true",
         "kubernetes-fleet.io/parent-CRP": "example-placement",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from demo import manifests
 from resources import (
     ApprovalRequestStatus,
     ClusterApprovalRequest,
@@ -15,11 +16,10 @@ from resources import (
     parse_manifests,
 )
 from resources.names import LABEL_TARGET_UPDATE_RUN, LABEL_TARGET_UPDATING_STAGE
-from tests.resources import howto
 
 
 def _run(**spec_changes: object) -> ClusterStagedUpdateRun:
-    [run] = parse_manifests(howto.RUN)
+    [run] = parse_manifests(manifests.FIRST_RUN)
     assert isinstance(run, ClusterStagedUpdateRun)
     return run.model_copy(update={"spec": run.spec.model_copy(update=spec_changes)})
 
@@ -70,6 +70,13 @@ def test_run_spec_fields_other_than_state_are_immutable(field: str, alias: str, 
     assert str(caught.value).startswith(
         f'ClusterStagedUpdateRun "example-run" is invalid: spec.{alias}: {alias} is immutable'
     )
+
+
+def test_immutable_field_message_shows_both_values_as_written() -> None:
+    with pytest.raises(InvalidUpdateError, match=r'\(was unset, now "0"\)'):
+        check_run_update(_run(resource_snapshot_index=None), _run(resource_snapshot_index="0"))
+    with pytest.raises(InvalidUpdateError, match=r'\(was "example-placement", now "other"\)'):
+        check_run_update(_run(placement_name="example-placement"), _run(placement_name="other"))
 
 
 def test_approval_request_for_a_stage() -> None:
