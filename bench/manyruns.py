@@ -1,0 +1,127 @@
+"""Many runs: 100 placements of 100 clusters each (10,000 simulated members), all 100 runs started at once
+(10 stages, maxConcurrency 100%), on Kafka and on the embedded store.
+
+    .venv/bin/python -m bench.manyruns [--placements 100] [--clusters-each 100] [--stages 10]
+                                       [--backends kafka,embedded] [--orchestrators shipped,drift-memo]
+                                       [--profile DIR] [--trace-memory DIR] [--timeout 900] [--no-doc]
+
+Reports the wall time from the first `run.created` to the last `run.succeeded`, cluster updates per
+second over all runs, and the orchestrator process's peak RSS (the kernel's VmHWM, which includes its
+start and the scheduling of every placement). Results: a table, and the manyruns section of
+docs/benchmarks.md.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from bench.drive import Outcome, drive
+from bench.support import (
+    backends_arg, command_line, fresh_store_urls, machine, markdown_table, quiet_client_logs, rich_table, stamp,
+    write_section,
+)
+from bench.whatif import SHIPPED, VARIANTS, orchestrators_arg
+from bench.world import Shape
+
+TARGET_PEAK_RSS_MB = 300.0
+"""Issue 7: orchestrator peak RSS <= 300 MB in this benchmark."""
+
+
+@dataclass
+class Case:
+    backend: str
+    orchestrator: str
+    outcome: Outcome
+
+
+async def measure(args: argparse.Namespace, console: Console) -> list[Case]:
+    shape = Shape(placements=args.placements, clusters_each=args.clusters_each, stages=args.stages)
+    cases = []
+    with tempfile.TemporaryDirectory(prefix="bench-manyruns-") as tmp:
+        workdir = Path(tmp)
+        for backend in args.backends:
+            async with fresh_store_urls(backend, workdir) as new_url:
+                for variant in args.orchestrators:
+                    console.print(f"{backend}, {variant} orchestrator: {shape.placements} runs of "
+                                  f"{shape.clusters_each} clusters at once ...")
+                    profile = args.profile / f"manyruns-{backend}-{variant}.json" if args.profile else None
+                    memory = args.trace_memory / f"manyruns-{backend}-{variant}.txt" if args.trace_memory else None
+                    outcome = await drive(new_url(), shape, workdir, timeout=args.timeout, profile=profile,
+                                          whatif=None if variant == SHIPPED else variant, trace_memory=memory)
+                    console.print(f"  {outcome.span:.1f} s, peak RSS {outcome.peak_rss_mb:.0f} MB")
+                    cases.append(Case(backend, variant, outcome))
+    return cases
+
+
+HEADERS = ("backend", "orchestrator", "runs x clusters", "first created -> last succeeded (s)", "cluster updates/s",
+           "orchestrator peak RSS (MB)", "RSS vs target 300 MB")
+
+
+def rows(cases: list[Case]) -> list[tuple[str, ...]]:
+    out = []
+    for c in cases:
+        shape, rss = c.outcome.shape, c.outcome.peak_rss_mb
+        out.append((
+            c.backend, c.orchestrator, f"{shape.placements} x {shape.clusters_each}", f"{c.outcome.span:.1f}",
+            f"{c.outcome.updates_per_second:,.0f}", f"{rss:.0f}",
+            f"{rss / TARGET_PEAK_RSS_MB:.2f}x ({'met' if rss <= TARGET_PEAK_RSS_MB else 'MISSED'})",
+        ))
+    return out
+
+
+def markdown(cases: list[Case], argv: list[str]) -> str:
+    return "\n".join([
+        "## Many runs at once",
+        "",
+        f"`{command_line('bench.manyruns', argv)}` (or `make bench-manyruns`), {stamp()}, {machine()}.",
+        "Each placement picks its own 100 members (`group` label); every run has 10 stages at `maxConcurrency:",
+        "100%`; the 100 ApplyRun commands are appended in one batch. Same processes as the rollout benchmark.",
+        "Peak RSS is the orchestrator process's VmHWM read just before it is stopped. Orchestrator `shipped` is",
+        "`fleetstage orchestrator`; another name is the what-if orchestrator of `bench/whatif.py`.",
+        "",
+        markdown_table(HEADERS, rows(cases)),
+    ])
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--placements", type=int, default=100, help="placements, one run each (default 100)")
+    parser.add_argument("--clusters-each", type=int, default=100, help="clusters per placement (default 100)")
+    parser.add_argument("--stages", type=int, default=10, help="stages of the strategy (default 10)")
+    parser.add_argument("--backends", type=backends_arg, default=["kafka", "embedded"], help="kafka,embedded")
+    parser.add_argument("--orchestrators", type=orchestrators_arg, default=[SHIPPED],
+                        help=f"shipped and/or what-if variants ({', '.join(VARIANTS)}), e.g. shipped,drift-memo")
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for each phase (default 900)")
+    parser.add_argument("--profile", type=Path, help="directory for py-spy profiles of the orchestrator")
+    parser.add_argument("--trace-memory", type=Path,
+                        help="directory: the orchestrator writes its top allocation sites at peak there (tracemalloc, "
+                             "slow: the figures of such a run are not representative)")
+    parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    if args.placements < 1 or args.clusters_each < args.stages:
+        parser.error("--placements must be >= 1 and --clusters-each at least --stages (every stage needs a cluster)")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    quiet_client_logs()
+    for directory in (args.profile, args.trace_memory):
+        if directory:
+            directory.mkdir(parents=True, exist_ok=True)
+    console = Console(width=160)
+    cases = asyncio.run(measure(args, console))
+    console.print(rich_table("many runs at once", HEADERS, rows(cases)))
+    if not args.no_doc:
+        console.print(f"wrote the manyruns section of {write_section('manyruns', markdown(cases, argv))}")
+
+
+if __name__ == "__main__":
+    main()

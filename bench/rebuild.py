@@ -1,0 +1,255 @@
+"""Projection rebuild: rebuild every read model from a log of 1,000,000 events, beside the raw ceiling of
+moving the same records (aiokafka consume / sqlite3 SELECT), on Kafka and on the embedded store.
+
+    .venv/bin/python -m bench.rebuild [--events 1000000] [--backends kafka,embedded] [--profile DIR] [--no-doc]
+
+The log is made from a real rollout: one run over 100 clusters (orchestrator process + simulated
+fleet) is recorded, then its `placements` and `agents` events are appended again and again under new
+placement and run names (`bench-p000` -> `bench-c000001`...) until the log holds `--events` events;
+the `fleet` and `heartbeats` events are kept once. Then, in this order: the raw ceiling (no decoding),
+`EventStore.read` of every stream (decoding to typed events, no folding), `projections.rebuild` into a
+fresh projection file (decode, fold, commit), and the raw ceiling again (the better one is kept).
+`--profile DIR` samples the rebuild with py-spy. Results: a table, and the rebuild section of
+docs/benchmarks.md.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel
+from rich.console import Console
+
+from bench.drive import drive
+from bench.support import (
+    backends_arg, command_line, fresh_store_urls, machine, markdown_table, opened, profiling_this_process,
+    quiet_client_logs, rich_table, stamp, write_section,
+)
+from bench.world import Shape
+from eventstore import Event, EventStore
+from fleetevents import registry
+from fleetevents.streams import AGENTS, ALL_STREAMS, FLEET, HEARTBEATS, PLACEMENTS
+from projections.runner import rebuild
+
+TARGET_RATIO = 0.5
+TARGET_EVENTS_PER_SECOND = 50_000.0
+"""Issue 7: rebuild >= 0.5x the raw consume and >= 50,000 events/s (Kafka)."""
+TEMPLATE = Shape(placements=1, clusters_each=100)
+APPEND_BATCH = 5000
+STREAMS = [spec.name for spec in ALL_STREAMS]
+
+
+@dataclass
+class Rates:
+    backend: str
+    events: int
+    raw: float
+    read: float
+    rebuild: float
+
+
+# --- making the log ---------------------------------------------------------------------------------------
+
+
+async def record_template(workdir: Path, timeout: float) -> dict[str, list[Event]]:
+    """Every event of one real rollout over the template fleet, per stream."""
+    url = f"sqlite:{workdir / 'template.db'}"
+    await drive(url, TEMPLATE, workdir, timeout=timeout)
+    async with opened(url) as store:
+        return {stream: [e async for e in store.read(stream)] for stream in STREAMS}
+
+
+TEMPLATE_NAME = TEMPLATE.placement(0).removeprefix("bench")
+"""`-p000`: in the template's placement name and in its run's name."""
+
+
+def copy_of(event: Event, data: BaseModel, subject: str) -> Event:
+    """A new event (fresh id, no position) with `event`'s envelope and the given payload and subject."""
+    return Event(event.type, subject, data, event.stream, source=event.source, actor=event.actor, time=event.time,
+                 correlationid=event.correlationid, causationid=event.causationid)
+
+
+def renamed(event: Event, body: bytes, tag: str) -> Event:
+    """A copy of `event` whose placement and run names carry `tag` instead of the template's."""
+    data = registry.decode(event.type, body.replace(TEMPLATE_NAME.encode(), tag.encode()))
+    return copy_of(event, data, event.subject.replace(TEMPLATE_NAME, tag))
+
+
+async def fill(store: EventStore, template: dict[str, list[Event]], target: int) -> int:
+    """Append the template's fleet and heartbeats once, then copies of its runs up to `target` events."""
+    once = [*template[FLEET], *template[HEARTBEATS]]
+    per_copy = [*template[PLACEMENTS], *template[AGENTS]]
+    bodies = [registry.encode(e.data) for e in per_copy]
+    await store.append([copy_of(e, e.data, e.subject) for e in once])
+    total, copy, batch = len(once), 0, []
+    while total < target:
+        copy += 1
+        tag = f"-c{copy:06d}"
+        for event, body in zip(per_copy, bodies):
+            batch.append(renamed(event, body, tag))
+        total += len(per_copy)
+        if len(batch) >= APPEND_BATCH or total >= target:
+            await store.append(batch)
+            batch = []
+    return total
+
+
+# --- reading it ------------------------------------------------------------------------------------------
+
+
+async def raw_kafka(bootstrap: str, prefix: str) -> int:
+    """Records consumed (read_committed, values not decoded) from every topic, beginning to end."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    from eventstore.kafka import CONSUMER_SAFETY
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, **CONSUMER_SAFETY)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(prefix + spec.name, p) for spec in ALL_STREAMS for p in range(spec.partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        seen = 0
+        active = [tp for tp in tps if ends[tp] > 0]
+        while active:
+            for records in (await consumer.getmany(*active, timeout_ms=500, max_records=10_000)).values():
+                seen += sum(1 for r in records if r.value is not None)
+            active = [tp for tp in active if await consumer.position(tp) < ends[tp]]
+        return seen
+    finally:
+        await consumer.stop()
+
+
+def raw_sqlite(path: str) -> int:
+    """Rows SELECTed (every column, bodies not decoded) from the events table, in log order."""
+    with closing(sqlite3.connect(path)) as db:
+        seen = 0
+        for _row in db.execute('SELECT * FROM events ORDER BY stream, "partition", "offset"'):
+            seen += 1
+        return seen
+
+
+async def raw(url: str) -> int:
+    if url.startswith("sqlite:"):
+        return await asyncio.to_thread(raw_sqlite, url.removeprefix("sqlite:"))
+    bootstrap, _, prefix = url.removeprefix("kafka://").partition("?prefix=")
+    return await raw_kafka(bootstrap, prefix)
+
+
+async def read_all(store: EventStore) -> int:
+    seen = 0
+    for stream in STREAMS:
+        async for _event in store.read(stream):
+            seen += 1
+    return seen
+
+
+async def timed(what: str, work: Awaitable[int], expected: int) -> float:
+    """Events/s of `work` (which returns how many events it saw: it must be all of them)."""
+    started = time.perf_counter()
+    seen = await work
+    elapsed = time.perf_counter() - started
+    if seen != expected:
+        raise RuntimeError(f"{what} saw {seen} events, the log holds {expected}")
+    return expected / elapsed
+
+
+async def measure_one(backend: str, url: str, template: dict[str, list[Event]], args: argparse.Namespace,
+                      workdir: Path, console: Console) -> Rates:
+    async with opened(url) as store:
+        console.print(f"{backend}: appending a log of {args.events:,} events ...")
+        total = await fill(store, template, args.events)
+        raw_first = await timed("raw read", raw(url), total)
+        read = await timed("EventStore.read", read_all(store), total)
+        profile = args.profile / f"rebuild-{backend}.json" if args.profile else None
+        started = time.perf_counter()
+        async with profiling_this_process(profile):
+            positions = await rebuild(store, workdir / f"projections-{backend}.db")
+        rebuilt = total / (time.perf_counter() - started)
+        folded = sum(sum(offsets.values()) for offsets in positions.values())
+        if backend == "embedded" and folded != total:
+            raise RuntimeError(f"the rebuild stopped at {folded} of {total} events")
+        raw_again = await timed("raw read", raw(url), total)
+    return Rates(backend, total, max(raw_first, raw_again), read, rebuilt)
+
+
+async def measure(args: argparse.Namespace, console: Console) -> list[Rates]:
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-rebuild-") as tmp:
+        workdir = Path(tmp)
+        console.print(f"recording one real run over {TEMPLATE.clusters_each} clusters as the template ...")
+        template = await record_template(workdir, args.timeout)
+        for backend in args.backends:
+            async with fresh_store_urls(backend, workdir) as new_url:
+                result = await measure_one(backend, new_url(), template, args, workdir, console)
+                console.print(f"  rebuild {result.rebuild:,.0f} events/s, raw {result.raw:,.0f} events/s")
+                results.append(result)
+    return results
+
+
+HEADERS = ("backend", "events", "raw ceiling (events/s)", "EventStore.read (events/s)", "rebuild (events/s)",
+           "rebuild / raw", "targets: >= 0.5x and >= 50,000/s")
+
+
+def rows(results: Sequence[Rates]) -> list[tuple[str, ...]]:
+    out = []
+    for r in results:
+        met = r.rebuild / r.raw >= TARGET_RATIO and r.rebuild >= TARGET_EVENTS_PER_SECOND
+        out.append((r.backend, f"{r.events:,}", f"{r.raw:,.0f}", f"{r.read:,.0f}", f"{r.rebuild:,.0f}",
+                    f"{r.rebuild / r.raw:.3f}x", "met" if met else "MISSED"))
+    return out
+
+
+def markdown(results: Sequence[Rates], argv: list[str]) -> str:
+    return "\n".join([
+        "## Projection rebuild",
+        "",
+        f"`{command_line('bench.rebuild', argv)}` (or `make bench-rebuild`), {stamp()}, {machine()}.",
+        "The log: one real run over 100 clusters, its `placements` and `agents` events appended again under new",
+        "placement and run names until the log holds the number of events asked (`fleet` and `heartbeats` once).",
+        "Raw ceiling: aiokafka consume of every topic (read_committed, no decoding) / sqlite3 `SELECT *` of the",
+        "events table; the better of a run before and one after the others. `EventStore.read`: every stream",
+        "decoded to typed events, nothing folded. Rebuild: `projections.rebuild` into a fresh projection file",
+        "(decode, fold every read model, commit documents, audit entries and positions). All in one process.",
+        "",
+        markdown_table(HEADERS, rows(results)),
+    ])
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=1_000_000, help="events in the log (default 1000000)")
+    parser.add_argument("--backends", type=backends_arg, default=["kafka", "embedded"], help="kafka,embedded")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds for the template run (default 300)")
+    parser.add_argument("--profile", type=Path, help="directory for a py-spy profile of each rebuild")
+    parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    if args.events < 1000:
+        parser.error(f"--events must be at least 1000, got {args.events}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    quiet_client_logs()
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    console = Console(width=160)
+    results = asyncio.run(measure(args, console))
+    console.print(rich_table("projection rebuild vs raw read", HEADERS, rows(results)))
+    if not args.no_doc:
+        console.print(f"wrote the rebuild section of {write_section('rebuild', markdown(results, argv))}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+"""The fleet a benchmark rolls out to, and driving it the way the API would.
+
+Members are generated (`SimulatedFleet`, many agents in one process, targets that succeed at once) and
+labelled `stage=sNN` (10 stages by default) and `group=gNNN` (one group per placement). The driver
+appends what the API appends: the `bench` Namespace and the strategy to `fleet`, then one
+`ApplyPlacement` per placement (PickAll of its group) and, once every placement is scheduled on its
+clusters, one `ApplyRun` per placement. `RunLog` follows `placements` so the driver can wait for the
+orchestrator's answers.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from agents.fleet_simulator import LabelRecipe, MemberSpec, generate_members
+from eventstore import Event, EventStore
+from fleetevents import commands
+from fleetevents import fleet as fe
+from fleetevents.base import Payload, registry
+from fleetevents.placements import PlacementScheduled
+from fleetevents.runs import RunCreated, RunFailed, RunInitializationFailed, RunSucceeded
+from fleetevents.streams import FLEET, PLACEMENTS, object_subject
+
+API_VERSION = "placement.kubernetes-fleet.io/v1beta1"
+NAMESPACE = "bench"
+STRATEGY = "bench-strategy"
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What to build: `placements` placements of `clusters_each` clusters, in `stages` stages."""
+
+    placements: int
+    clusters_each: int
+    stages: int = 10
+    max_concurrency: int | str = "100%"
+
+    @property
+    def members(self) -> int:
+        return self.placements * self.clusters_each
+
+    def placement(self, number: int) -> str:
+        return f"bench-p{number:03d}"
+
+    def run(self, number: int) -> str:
+        return f"bench-run-p{number:03d}"
+
+    def group(self, number: int) -> str:
+        return f"g{number:03d}"
+
+
+def fleet_members(shape: Shape) -> list[MemberSpec]:
+    """Members spread evenly over the placements' groups and, within each group, over the stages."""
+    recipe = LabelRecipe({
+        "group": [(shape.group(g), 1) for g in range(shape.placements)],
+        "stage": [(f"s{s:02d}", shape.placements) for s in range(shape.stages)],
+    })
+    return generate_members(shape.members, recipe)
+
+
+def strategy(shape: Shape) -> dict[str, Any]:
+    stages = [
+        {"name": f"s{s:02d}", "labelSelector": {"matchLabels": {"stage": f"s{s:02d}"}},
+         "maxConcurrency": shape.max_concurrency}
+        for s in range(shape.stages)
+    ]
+    return {"apiVersion": API_VERSION, "kind": "ClusterStagedUpdateStrategy",
+            "metadata": {"name": STRATEGY}, "spec": {"stages": stages}}
+
+
+def placement(shape: Shape, number: int) -> dict[str, Any]:
+    group = {"labelSelector": {"matchLabels": {"group": shape.group(number)}}}
+    return {
+        "apiVersion": API_VERSION, "kind": "ClusterResourcePlacement", "metadata": {"name": shape.placement(number)},
+        "spec": {
+            "resourceSelectors": [{"group": "", "kind": "Namespace", "name": NAMESPACE, "version": "v1"}],
+            "policy": {"placementType": "PickAll", "affinity": {"clusterAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {"clusterSelectorTerms": [group]}}}},
+            "strategy": {"type": "External"},
+        },
+    }
+
+
+def run_manifest(shape: Shape, number: int) -> dict[str, Any]:
+    return {"apiVersion": API_VERSION, "kind": "ClusterStagedUpdateRun", "metadata": {"name": shape.run(number)},
+            "spec": {"placementName": shape.placement(number), "resourceSnapshotIndex": "0",
+                     "stagedRolloutStrategyName": STRATEGY}}
+
+
+def _event(payload: Payload, subject: str, stream: str) -> Event:
+    return Event(registry.type_of(type(payload)), subject, payload, stream, actor="bench")
+
+
+async def publish_hub_objects(store: EventStore, shape: Shape) -> None:
+    """The Namespace the placements select and the strategy, as the API appends them."""
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}
+    await store.append([
+        _event(fe.HubResourceApplied(manifest=namespace, generation=1), object_subject("Namespace", NAMESPACE), FLEET),
+        _event(fe.StrategyApplied(manifest=strategy(shape), generation=1),
+               object_subject("ClusterStagedUpdateStrategy", STRATEGY), FLEET),
+    ])
+
+
+async def apply_placements(store: EventStore, shape: Shape) -> None:
+    await store.append([
+        _event(commands.ApplyPlacement(manifest=placement(shape, n)), shape.placement(n), PLACEMENTS)
+        for n in range(shape.placements)
+    ])
+
+
+async def apply_runs(store: EventStore, shape: Shape) -> None:
+    await store.append([
+        _event(commands.ApplyRun(manifest=run_manifest(shape, n)), shape.placement(n), PLACEMENTS)
+        for n in range(shape.placements)
+    ])
+
+
+class RunLog:
+    """Follows `placements` (from the start) and wakes waiters whenever it grows."""
+
+    def __init__(self, store: EventStore) -> None:
+        self._store = store
+        self.events: list[Event] = []
+        self._by_type: dict[type, list[Event]] = {}
+        self._checked = 0
+        self._grew = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> RunLog:
+        self._task = asyncio.create_task(self._follow(), name="bench placements follower")
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        await asyncio.wait([self._task])
+
+    async def _follow(self) -> None:
+        async for event in self._store.read(PLACEMENTS, follow=True):
+            self.events.append(event)
+            self._by_type.setdefault(type(event.data), []).append(event)
+            self._grew.set()
+
+    def of(self, payload_type: type[Payload]) -> list[Event]:
+        """The events seen so far with a payload of exactly this type."""
+        return self._by_type.get(payload_type, [])
+
+    async def until(self, done: Callable[[], bool], what: str, timeout: float, alive: Callable[[], None]) -> None:
+        """Return once `done()`; `alive()` raises if a process we depend on died; TimeoutError names `what`."""
+        async def poll() -> None:
+            while not done():
+                self._grew.clear()
+                try:
+                    await asyncio.wait_for(self._grew.wait(), 1.0)
+                except TimeoutError:
+                    alive()
+                self._check_failures()
+
+        try:
+            await asyncio.wait_for(poll(), timeout)
+        except TimeoutError:
+            raise TimeoutError(
+                f"{what} not seen within {timeout:.0f}s ({len(self.events)} placement events so far)") from None
+
+    def _check_failures(self) -> None:
+        """Raise on a failure among the events not looked at yet."""
+        fresh, self._checked = self.events[self._checked:], len(self.events)
+        for event in fresh:
+            if isinstance(event.data, (RunFailed, RunInitializationFailed, commands.CommandRejected)):
+                raise RuntimeError(f"the benchmark run went wrong: {event.type} {event.data!r}")
+
+    async def scheduled(self, shape: Shape, timeout: float, alive: Callable[[], None]) -> None:
+        """Every placement scheduled on all of its clusters."""
+        def done() -> bool:
+            scheduled = [e.data for e in self.of(PlacementScheduled)]
+            counts = {s.placement: len(s.selected) for s in scheduled}  # type: ignore[attr-defined]
+            return sum(1 for n in counts.values() if n == shape.clusters_each) == shape.placements
+
+        await self.until(done, f"{shape.placements} placement(s) scheduled on {shape.clusters_each} clusters each",
+                         timeout, alive)
+
+    async def succeeded(self, shape: Shape, timeout: float, alive: Callable[[], None]) -> None:
+        await self.until(lambda: len(self.of(RunSucceeded)) == shape.placements,
+                         f"{shape.placements} run(s) succeeded", timeout, alive)
+
+
+def run_span(log: RunLog) -> float:
+    """Seconds from the first run created to the last run succeeded (the orchestrator's event times)."""
+    created = [e.time for e in log.of(RunCreated)]
+    ended = [e.time for e in log.of(RunSucceeded)]
+    return (max(ended) - min(created)).total_seconds()
