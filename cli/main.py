@@ -17,6 +17,7 @@ from cli.credentials import (
     CertificateAuthorityOpt, ClientCertificateOpt, ClientKeyOpt, TokenFileOpt, TokenOpt,
 )
 from cli.errors import CliError
+from eventstore.errors import EventStoreError
 
 
 def hoist_options(argv: list[str], options: set[str]) -> list[str]:
@@ -47,7 +48,7 @@ def global_options(group: Any, argv: list[str]) -> set[str]:
 
 class FleetstageTyper(typer.Typer):
     """A Typer app that accepts the global options (`--server`, `--token`, ...) anywhere and prints
-    CliErrors as kubectl does (message on stderr, exit status 1)."""
+    CliErrors and event store failures as kubectl does (message on stderr, exit status 1)."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not args and "args" not in kwargs:
@@ -58,6 +59,10 @@ class FleetstageTyper(typer.Typer):
         except CliError as exc:
             print(exc.message, file=sys.stderr)
             sys.exit(exc.code)
+        except EventStoreError as exc:
+            # a service command that cannot open or keep its event store (unreachable broker, bad credentials)
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(1)
 
 
 app = FleetstageTyper(

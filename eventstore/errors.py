@@ -51,3 +51,7 @@ class UnknownStreamError(EventStoreError):
 
 class FencedError(EventStoreError):
     """A group member lost its membership (another member took over); its commit was refused."""
+
+
+class KafkaSecurityError(EventStoreError, ValueError):
+    """The Kafka security settings (URL query or FLEETSTAGE_KAFKA_* environment) are incomplete or invalid."""

@@ -24,6 +24,7 @@ from prometheus_client import Counter
 from eventstore.errors import DecodeError, EventStoreError, StoreClosedError, UnknownStreamError
 from eventstore.kafka_codec import OutRecord, decode_event, encode_headers, record_time, send_records
 from eventstore.kafka_deadletters import from_dead_letter_record, newest_distinct, to_dead_letter_record
+from eventstore.kafka_security import failure_hint
 from eventstore.kafka_subscription import KafkaSubscription
 from eventstore.locallog import _check_partitions as check_partitions
 from eventstore.records import DeadLetter, Event, Position
@@ -41,6 +42,10 @@ LOG_CONFIG = {"retention.ms": "-1", "cleanup.policy": "delete"}
 
 TOPIC_READY_TIMEOUT = 30.0
 """Seconds a new topic may take to get a leader for every partition."""
+VISIBLE_POLL = 0.002
+"""Seconds between looks at the last stable offset while transaction markers are being written."""
+VISIBLE_RETRY = 1.0
+"""Seconds between looks at the last stable offset while the brokers do not answer."""
 TOPIC_ALREADY_EXISTS = 36
 UNKNOWN_TOPIC_OR_PARTITION = 3
 
@@ -144,6 +149,7 @@ class KafkaEventStore(EventStore):
                 raise EventStoreError(
                     f"cannot reach the Kafka brokers at {self.bootstrap_servers}: {exc}; check the kafka:// "
                     "address, or start a local broker with `scripts/kafka-local start`"
+                    + failure_hint(self._client_options)
                 ) from exc
             raise
         self._admin, self._producer, self._offsets = started
@@ -267,19 +273,38 @@ class KafkaEventStore(EventStore):
 
     async def _await_visible(self, written: Sequence[Any]) -> None:
         """Wait until read_committed readers see `written`: a commit returns before the broker has
-        written its transaction markers, so the last stable offset moves a moment later."""
+        written its transaction markers, so the last stable offset moves a moment later.
+
+        The transaction is committed (durable) already, so this never gives up: while the brokers are
+        unreachable (restarted, frozen) it retries, warning once when it took longer than the
+        transaction timeout; cancel the caller to stop waiting."""
         last: dict[TopicPartition, int] = {}
         for meta in written:
             last[meta.topic_partition] = max(meta.offset, last.get(meta.topic_partition, -1))
         if not last:
             return
-        _, _, offsets = self._open_clients()
-        async with asyncio.timeout(self.transaction_timeout_ms / 1000):
-            while True:
+        loop = asyncio.get_running_loop()
+        slow_after = loop.time() + self.transaction_timeout_ms / 1000
+        delay = VISIBLE_POLL
+        while True:
+            _, _, offsets = self._open_clients()
+            try:
                 ends = await offsets.end_offsets(list(last))
+            except KafkaError as exc:  # the brokers are away: the markers get written once they are back
+                ends, delay = {}, VISIBLE_RETRY
+                error: KafkaError | None = exc
+            else:
                 if all(ends[tp] > offset for tp, offset in last.items()):
                     return
-                await asyncio.sleep(0.002)  # the markers are being written
+                error = None
+            if slow_after is not None and loop.time() > slow_after:
+                slow_after = None
+                log.warning(
+                    "committed records are not visible to readers after %d ms (%s): still waiting for the "
+                    "Kafka brokers at %s", self.transaction_timeout_ms, error or "markers not written yet",
+                    self.bootstrap_servers,
+                )
+            await asyncio.sleep(delay)  # the markers are being written, or the brokers are away
 
     # --- reading --------------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from localkafka.cds import ClassArchive, class_archive
-from localkafka.config import BrokerConfig, free_port, new_cluster_id
+from localkafka.config import SCRAM_MECHANISM, BrokerConfig, free_port, new_cluster_id
 from localkafka.jars import collect_jars
 from localkafka.process import is_alive, launch, terminate
 
@@ -68,8 +68,10 @@ class LocalKafka:
     """A single-node Kafka broker (broker + controller in one JVM) living in `workdir`.
 
     `start()` always gives a fresh, empty broker and returns its bootstrap address; `restart()` keeps
-    data and ports. Usable as a (sync or async) context manager. `detach=True` lets the broker outlive
-    this Python process (for `kafka-local start`); otherwise it dies with it.
+    data and ports. With `scram_users` ({name: password}) the broker also has a SASL_PLAINTEXT listener
+    (`sasl_bootstrap`) accepting those users with SCRAM-SHA-512. Usable as a (sync or async) context
+    manager. `detach=True` lets the broker outlive this Python process (for `kafka-local start`);
+    otherwise it dies with it.
     """
 
     def __init__(
@@ -82,6 +84,7 @@ class LocalKafka:
         stop_timeout: float = 20.0,
         detach: bool = False,
         overrides: Mapping[str, str] | None = None,
+        scram_users: Mapping[str, str] | None = None,
     ) -> None:
         self.workdir = Path(workdir).resolve()
         self.heap = heap
@@ -93,7 +96,9 @@ class LocalKafka:
             controller_port=free_port(),
             data_dir=self.workdir / "data",
             overrides=tuple((overrides or {}).items()),
+            sasl_port=free_port() if scram_users else None,
         )
+        self._scram_users = dict(scram_users or {})
         self._proc: subprocess.Popen[bytes] | None = None
         self._archive: ClassArchive | None = None
 
@@ -102,6 +107,14 @@ class LocalKafka:
     @property
     def bootstrap(self) -> str:
         return self.config.bootstrap
+
+    @property
+    def sasl_bootstrap(self) -> str:
+        """host:port of the SASL_PLAINTEXT (SCRAM-SHA-512) listener; needs `scram_users`."""
+        if self.config.sasl_bootstrap is None:
+            raise BrokerError("this broker has no SASL listener: create it with "
+                              "LocalKafka(..., scram_users={name: password})")
+        return self.config.sasl_bootstrap
 
     @property
     def log_path(self) -> Path:
@@ -189,6 +202,8 @@ class LocalKafka:
     def _format(self, jvm: list[str], server: Path) -> None:
         cmd = [jvm[0], "-Xmx256m", *jvm[1:], "kafka.tools.StorageTool", "format", "--standalone",
                "-t", new_cluster_id(), "-c", str(server), "--ignore-formatted"]
+        for name, password in self._scram_users.items():  # KRaft stores SCRAM credentials in the metadata log
+            cmd += ["--add-scram", f"{SCRAM_MECHANISM}=[name={name},password={password}]"]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
             raise BrokerError(f"formatting the KRaft storage failed (exit {done.returncode}):\n{done.stdout}{done.stderr}")

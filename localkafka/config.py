@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HOST = "127.0.0.1"
+SASL_LISTENER = "SASL_PLAINTEXT"
+SCRAM_MECHANISM = "SCRAM-SHA-512"
 
 # Internal topics default to 3 replicas and min ISR 2: on one node, groups and transactions would
 # never work without these `=1` settings.
@@ -62,24 +64,41 @@ class BrokerConfig:
     controller_port: int
     data_dir: Path
     overrides: tuple[tuple[str, str], ...] = ()
+    sasl_port: int | None = None
+    """Port of an extra SASL_PLAINTEXT listener (SCRAM-SHA-512 only), or None for PLAINTEXT alone."""
 
     @property
     def bootstrap(self) -> str:
         return f"{HOST}:{self.broker_port}"
 
+    @property
+    def sasl_bootstrap(self) -> str | None:
+        return f"{HOST}:{self.sasl_port}" if self.sasl_port is not None else None
+
     def properties(self) -> dict[str, str]:
-        plain = f"PLAINTEXT://{HOST}:{self.broker_port}"
         controller = f"CONTROLLER://{HOST}:{self.controller_port}"
+        listeners = [f"PLAINTEXT://{HOST}:{self.broker_port}", controller]
+        protocols = "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+        sasl: dict[str, str] = {}
+        if self.sasl_port is not None:  # inter-broker traffic stays on PLAINTEXT
+            listeners.append(f"{SASL_LISTENER}://{HOST}:{self.sasl_port}")
+            protocols += f",{SASL_LISTENER}:SASL_PLAINTEXT"
+            sasl = {
+                "sasl.enabled.mechanisms": SCRAM_MECHANISM,
+                f"listener.name.{SASL_LISTENER.lower()}.{SCRAM_MECHANISM.lower()}.sasl.jaas.config":
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+            }
         return {
             "process.roles": "broker,controller",
             "node.id": "1",
             "controller.quorum.bootstrap.servers": f"{HOST}:{self.controller_port}",
-            "listeners": f"{plain},{controller}",
-            "advertised.listeners": f"{plain},{controller}",
+            "listeners": ",".join(listeners),
+            "advertised.listeners": ",".join(listeners),
             "controller.listener.names": "CONTROLLER",
             "inter.broker.listener.name": "PLAINTEXT",
-            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "listener.security.protocol.map": protocols,
             "log.dirs": str(self.data_dir),
+            **sasl,
             **SINGLE_NODE,
             **dict(self.overrides),
         }

@@ -66,7 +66,7 @@ class KafkaViewPublisher:
             store.bootstrap_servers,
             topic_prefix=store.topic_prefix,
             replication_factor=store.replication_factor,
-            client_options=store._client_options,
+            client_options=store.client_options,
         )
 
     def topic(self, kind: str) -> str:

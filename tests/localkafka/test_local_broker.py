@@ -36,6 +36,15 @@ def test_config_sets_every_single_node_replication_to_one(tmp_path: Path) -> Non
     assert props["group.initial.rebalance.delay.ms"] == "0"
 
 
+def test_a_sasl_port_adds_a_scram_listener_and_inter_broker_traffic_stays_plaintext(tmp_path: Path) -> None:
+    props = BrokerConfig(9092, 9093, tmp_path / "data", sasl_port=9094).properties()
+    assert props["listeners"].endswith(",SASL_PLAINTEXT://127.0.0.1:9094")
+    assert props["listener.security.protocol.map"].endswith(",SASL_PLAINTEXT:SASL_PLAINTEXT")
+    assert (props["sasl.enabled.mechanisms"], props["inter.broker.listener.name"]) == ("SCRAM-SHA-512", "PLAINTEXT")
+    with pytest.raises(BrokerError, match="scram_users="):
+        LocalKafka(tmp_path).sasl_bootstrap
+
+
 @pytest.fixture
 def fake_mvn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     bin_dir = tmp_path / "bin"
