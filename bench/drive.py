@@ -30,17 +30,16 @@ class Outcome:
 
 
 async def drive(
-    url: str, shape: Shape, workdir: Path, *, timeout: float, profile: Path | None = None, whatif: str | None = None,
+    url: str, shape: Shape, workdir: Path, *, timeout: float, profile: Path | None = None,
     trace_memory: Path | None = None,
 ) -> Outcome:
-    """Build the fleet of `shape` on the store at `url`, roll every placement out once, measure. `whatif`
-    names a proposal of bench/whatif.py to run the orchestrator with (default: the shipped one). With
+    """Build the fleet of `shape` on the store at `url`, roll every placement out once, measure. With
     `profile`, py-spy samples the orchestrator into that file and, while the runs go, this process (the
     simulated fleet and the driver) into `<profile stem>-fleet.json`. With `trace_memory`, the orchestrator
     writes its top allocation sites at peak there (tracemalloc: slow, for attribution only)."""
     members = fleet_members(shape)
     fleet_dir = workdir / f"members-{uuid.uuid4().hex[:6]}"  # unused by in-memory targets, required by the fleet
-    async with opened(url) as store, orchestrator_process(url, workdir, profile, whatif, trace_memory) as orchestrator:
+    async with opened(url) as store, orchestrator_process(url, workdir, profile, trace_memory) as orchestrator:
         async with RunLog(store) as log, InstantFleet(store, members, fleet_dir, heartbeat_interval=HEARTBEAT_SECONDS):
             await publish_hub_objects(store, shape)
             await apply_placements(store, shape)

@@ -2,7 +2,7 @@
 point's "1,000-cluster stage"), on Kafka and on the embedded store.
 
     .venv/bin/python -m bench.latency [--clusters 1000] [--stages 1] [--backends kafka,embedded]
-                                      [--orchestrators shipped,drift-memo] [--profile DIR] [--timeout 900] [--no-doc]
+                                      [--profile DIR] [--timeout 900] [--no-doc]
 
 Latency of one hop = from the time of a `cluster.updated` (stamped by the agent as it commits its
 report) to the time of the next `cluster.updaterequested` (stamped by the orchestrator as it commits its
@@ -29,7 +29,6 @@ from bench.support import (
     backends_arg, command_line, fresh_store_urls, machine, markdown_table, opened, quiet_client_logs, rich_table,
     stamp, write_section,
 )
-from bench.whatif import SHIPPED, VARIANTS, orchestrators_arg
 from bench.world import Shape
 from fleetevents.agents import ClusterUpdated, ClusterUpdateRequested
 from fleetevents.streams import AGENTS
@@ -43,7 +42,6 @@ REFERENCE_REQUEUE_SECONDS = 15.0
 @dataclass
 class Latencies:
     backend: str
-    orchestrator: str
     outcome: Outcome
     hops_ms: list[float]
 
@@ -68,17 +66,16 @@ def hops(updated: list[datetime], requested: list[datetime]) -> list[float]:
 
 
 async def measure_one(
-    backend: str, variant: str, url: str, shape: Shape, workdir: Path, args: argparse.Namespace
+    backend: str, url: str, shape: Shape, workdir: Path, args: argparse.Namespace
 ) -> Latencies:
-    profile = args.profile / f"latency-{backend}-{variant}-{shape.members}.json" if args.profile else None
-    outcome = await drive(url, shape, workdir, timeout=args.timeout, profile=profile,
-                          whatif=None if variant == SHIPPED else variant)
+    profile = args.profile / f"latency-{backend}-{shape.members}.json" if args.profile else None
+    outcome = await drive(url, shape, workdir, timeout=args.timeout, profile=profile)
     updated = [e.time for e in outcome.placement_events if isinstance(e.data, ClusterUpdated)]
     async with opened(url) as store:
         requested = [e.time async for e in store.read(AGENTS) if isinstance(e.data, ClusterUpdateRequested)]
     if len(updated) != shape.members or len(requested) != shape.members:
         raise RuntimeError(f"expected {shape.members} requests and reports, found {len(requested)} and {len(updated)}")
-    return Latencies(backend, variant, outcome, hops(updated, requested))
+    return Latencies(backend, outcome, hops(updated, requested))
 
 
 async def measure(args: argparse.Namespace, console: Console) -> list[Latencies]:
@@ -88,16 +85,14 @@ async def measure(args: argparse.Namespace, console: Console) -> list[Latencies]
         workdir = Path(tmp)
         for backend in args.backends:
             async with fresh_store_urls(backend, workdir) as new_url:
-                for variant in args.orchestrators:
-                    console.print(f"{backend}, {variant} orchestrator: {args.clusters} clusters one at a time in "
-                                  f"{args.stages} stage(s) ...")
-                    result = await measure_one(backend, variant, new_url(), shape, workdir, args)
-                    console.print(f"  p50 {result.quantile(0.5):.1f} ms, p99 {result.quantile(0.99):.1f} ms")
-                    results.append(result)
+                console.print(f"{backend}: {args.clusters} clusters one at a time in {args.stages} stage(s) ...")
+                result = await measure_one(backend, new_url(), shape, workdir, args)
+                console.print(f"  p50 {result.quantile(0.5):.1f} ms, p99 {result.quantile(0.99):.1f} ms")
+                results.append(result)
     return results
 
 
-HEADERS = ("backend", "orchestrator", "hops", "p50 (ms)", "p99 (ms)", "max (ms)", "p99 vs target 20 ms",
+HEADERS = ("backend", "hops", "p50 (ms)", "p99 (ms)", "max (ms)", "p99 vs target 20 ms",
            "per cluster (ms)", "run (s)", "reference: clusters x 15 s", "speed-up")
 
 
@@ -106,7 +101,7 @@ def rows(results: list[Latencies]) -> list[tuple[str, ...]]:
     for r in results:
         p99 = r.quantile(0.99)
         out.append((
-            r.backend, r.orchestrator, f"{len(r.hops_ms):,}", f"{r.quantile(0.5):.1f}", f"{p99:.1f}",
+            r.backend, f"{len(r.hops_ms):,}", f"{r.quantile(0.5):.1f}", f"{p99:.1f}",
             f"{max(r.hops_ms):.1f}", f"{p99 / TARGET_P99_MS:.2f}x ({'met' if p99 <= TARGET_P99_MS else 'MISSED'})",
             f"{r.outcome.span / r.outcome.shape.members * 1000:.1f}", f"{r.outcome.span:.1f}",
             f"{r.reference_seconds:,.0f} s ({r.reference_seconds / 3600:.1f} h)",
@@ -132,8 +127,6 @@ def markdown(results: list[Latencies], args: argparse.Namespace, argv: list[str]
         "every 60 s (fixed requeue intervals), so a stage of N clusters at maxConcurrency 1 takes at least",
         "N x 15 s there (1,000 clusters: 15,000 s, over 4 hours), plus up to 60 s per approval. fleetstage reacts",
         "to the agent's report itself; the `run (s)` column is our whole run, `speed-up` the ratio.",
-        "Orchestrator `shipped` is `fleetstage orchestrator`; another name is the what-if orchestrator of",
-        "`bench/whatif.py` with that proposal patched in (see Hot spots).",
     ])
 
 
@@ -142,8 +135,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--clusters", type=int, default=1000, help="clusters of the run (default 1000)")
     parser.add_argument("--stages", type=int, default=1, help="stages they are spread over (default 1)")
     parser.add_argument("--backends", type=backends_arg, default=["kafka", "embedded"], help="kafka,embedded")
-    parser.add_argument("--orchestrators", type=orchestrators_arg, default=[SHIPPED],
-                        help=f"shipped and/or what-if variants ({', '.join(VARIANTS)}), e.g. shipped,drift-memo")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for each phase (default 900)")
     parser.add_argument("--profile", type=Path, help="directory for py-spy profiles of the orchestrator")
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")

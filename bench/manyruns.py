@@ -2,7 +2,7 @@
 (10 stages, maxConcurrency 100%), on Kafka and on the embedded store.
 
     .venv/bin/python -m bench.manyruns [--placements 100] [--clusters-each 100] [--stages 10]
-                                       [--backends kafka,embedded] [--orchestrators shipped,drift-memo]
+                                       [--backends kafka,embedded]
                                        [--profile DIR] [--trace-memory DIR] [--timeout 900] [--no-doc]
 
 Reports the wall time from the first `run.created` to the last `run.succeeded`, cluster updates per
@@ -26,7 +26,6 @@ from bench.support import (
     backends_arg, command_line, fresh_store_urls, machine, markdown_table, quiet_client_logs, rich_table, stamp,
     write_section,
 )
-from bench.whatif import SHIPPED, VARIANTS, orchestrators_arg
 from bench.world import Shape
 
 TARGET_PEAK_RSS_MB = 300.0
@@ -36,7 +35,6 @@ TARGET_PEAK_RSS_MB = 300.0
 @dataclass
 class Case:
     backend: str
-    orchestrator: str
     outcome: Outcome
 
 
@@ -47,19 +45,17 @@ async def measure(args: argparse.Namespace, console: Console) -> list[Case]:
         workdir = Path(tmp)
         for backend in args.backends:
             async with fresh_store_urls(backend, workdir) as new_url:
-                for variant in args.orchestrators:
-                    console.print(f"{backend}, {variant} orchestrator: {shape.placements} runs of "
-                                  f"{shape.clusters_each} clusters at once ...")
-                    profile = args.profile / f"manyruns-{backend}-{variant}.json" if args.profile else None
-                    memory = args.trace_memory / f"manyruns-{backend}-{variant}.txt" if args.trace_memory else None
-                    outcome = await drive(new_url(), shape, workdir, timeout=args.timeout, profile=profile,
-                                          whatif=None if variant == SHIPPED else variant, trace_memory=memory)
-                    console.print(f"  {outcome.span:.1f} s, peak RSS {outcome.peak_rss_mb:.0f} MB")
-                    cases.append(Case(backend, variant, outcome))
+                console.print(f"{backend}: {shape.placements} runs of {shape.clusters_each} clusters at once ...")
+                profile = args.profile / f"manyruns-{backend}.json" if args.profile else None
+                memory = args.trace_memory / f"manyruns-{backend}.txt" if args.trace_memory else None
+                outcome = await drive(new_url(), shape, workdir, timeout=args.timeout, profile=profile,
+                                      trace_memory=memory)
+                console.print(f"  {outcome.span:.1f} s, peak RSS {outcome.peak_rss_mb:.0f} MB")
+                cases.append(Case(backend, outcome))
     return cases
 
 
-HEADERS = ("backend", "orchestrator", "runs x clusters", "first created -> last succeeded (s)", "cluster updates/s",
+HEADERS = ("backend", "runs x clusters", "first created -> last succeeded (s)", "cluster updates/s",
            "orchestrator peak RSS (MB)", "RSS vs target 300 MB")
 
 
@@ -68,7 +64,7 @@ def rows(cases: list[Case]) -> list[tuple[str, ...]]:
     for c in cases:
         shape, rss = c.outcome.shape, c.outcome.peak_rss_mb
         out.append((
-            c.backend, c.orchestrator, f"{shape.placements} x {shape.clusters_each}", f"{c.outcome.span:.1f}",
+            c.backend, f"{shape.placements} x {shape.clusters_each}", f"{c.outcome.span:.1f}",
             f"{c.outcome.updates_per_second:,.0f}", f"{rss:.0f}",
             f"{rss / TARGET_PEAK_RSS_MB:.2f}x ({'met' if rss <= TARGET_PEAK_RSS_MB else 'MISSED'})",
         ))
@@ -82,8 +78,7 @@ def markdown(cases: list[Case], argv: list[str]) -> str:
         f"`{command_line('bench.manyruns', argv)}` (or `make bench-manyruns`), {stamp()}, {machine()}.",
         "Each placement picks its own 100 members (`group` label); every run has 10 stages at `maxConcurrency:",
         "100%`; the 100 ApplyRun commands are appended in one batch. Same processes as the rollout benchmark.",
-        "Peak RSS is the orchestrator process's VmHWM read just before it is stopped. Orchestrator `shipped` is",
-        "`fleetstage orchestrator`; another name is the what-if orchestrator of `bench/whatif.py`.",
+        "Peak RSS is the orchestrator process's VmHWM read just before it is stopped.",
         "",
         markdown_table(HEADERS, rows(cases)),
     ])
@@ -95,8 +90,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--clusters-each", type=int, default=100, help="clusters per placement (default 100)")
     parser.add_argument("--stages", type=int, default=10, help="stages of the strategy (default 10)")
     parser.add_argument("--backends", type=backends_arg, default=["kafka", "embedded"], help="kafka,embedded")
-    parser.add_argument("--orchestrators", type=orchestrators_arg, default=[SHIPPED],
-                        help=f"shipped and/or what-if variants ({', '.join(VARIANTS)}), e.g. shipped,drift-memo")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for each phase (default 900)")
     parser.add_argument("--profile", type=Path, help="directory for py-spy profiles of the orchestrator")
     parser.add_argument("--trace-memory", type=Path,

@@ -118,17 +118,15 @@ def py_spy() -> str:
 
 @asynccontextmanager
 async def orchestrator_process(
-    url: str, workdir: Path, profile: Path | None = None, whatif: str | None = None, trace_memory: Path | None = None
+    url: str, workdir: Path, profile: Path | None = None, trace_memory: Path | None = None
 ) -> AsyncIterator[OrchestratorProcess]:
-    """`fleetstage orchestrator --store url` as a child process. With `whatif` or `trace_memory`, the
-    what-if orchestrator of bench/whatif.py instead (that proposal patched in; allocation sites at peak
-    written to `trace_memory`); with `profile`, under `py-spy record` writing a speedscope profile there.
+    """`fleetstage orchestrator --store url` as a child process. With `trace_memory`, through
+    bench/tracemem.py (allocation sites at peak written to `trace_memory`); with `profile`, under
+    `py-spy record` writing a speedscope profile there.
     Stopped with SIGINT (py-spy then writes the profile)."""
     command: list[str] = [str(FLEETSTAGE), "orchestrator", "--store", url, "--log-level", "warning"]
-    if whatif is not None or trace_memory is not None:
-        command = [sys.executable, "-m", "bench.whatif", "--store", url]
-        command += ["--variant", whatif] if whatif is not None else []
-        command += ["--tracemalloc", str(trace_memory)] if trace_memory is not None else []
+    if trace_memory is not None:
+        command = [sys.executable, "-m", "bench.tracemem", "--store", url, "--tracemalloc", str(trace_memory)]
     if profile is not None:
         command = [py_spy(), "record", "--format", "speedscope", "--rate", "200", "--output", str(profile), "--",
                    *command]
@@ -213,7 +211,7 @@ def quiet_client_logs() -> None:
     logging.getLogger("aiokafka").setLevel(logging.ERROR)
 
 
-LEFT_ALIGNED = ("backend", "orchestrator")
+LEFT_ALIGNED = ("backend",)
 
 
 def rich_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:

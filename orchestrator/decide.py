@@ -30,7 +30,7 @@ from orchestrator.initialization import initialize
 from orchestrator.scheduling import policy_snapshot_events, scheduling_events
 from orchestrator.snapshots import resource_snapshot_events
 from orchestrator.state import PlacementState, RunState
-from orchestrator.validation import drift
+from orchestrator.validation import drift, forget
 
 INPUT_TYPES: frozenset[str] = frozenset(
     registry.type_of(m) for m in (*COMMAND_TYPES, ClusterUpdated, ReconcileRequested)
@@ -114,6 +114,7 @@ def run_step(
 ) -> list[Payload]:
     """The next events of one run (empty when it waits or is finished)."""
     if run.finished:
+        forget(state, run)
         return []
     if run.plan is None:
         return [initialize(state, run, fleet)]

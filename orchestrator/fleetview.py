@@ -33,11 +33,14 @@ class FleetChange:
 
 @dataclass
 class FleetView:
-    """Current hub objects, strategies and members (name -> labels)."""
+    """Current hub objects, strategies and members (name -> labels). `members_version` counts the member
+    changes folded (joins, label changes, leaves): a result derived from the members is still valid while
+    it stays the same."""
 
     objects: dict[ObjectKey, HubObject] = field(default_factory=dict)
     strategies: dict[str, ClusterStagedUpdateStrategy] = field(default_factory=dict)
     members: dict[str, dict[str, str]] = field(default_factory=dict)
+    members_version: int = 0
 
     def apply(self, event: Event) -> FleetChange:
         """Fold one `fleet` event; returns what changed. A manifest that is not a valid object (only a
@@ -66,9 +69,11 @@ class FleetView:
             self.strategies.pop(data.name, None)
         elif isinstance(data, (fe.MemberJoined, fe.MemberLabelsChanged)):
             self.members[data.name] = dict(data.labels)
+            self.members_version += 1
             return FleetChange(member=data.name)
         elif isinstance(data, fe.MemberLeft):
             self.members.pop(data.name, None)
+            self.members_version += 1
             return FleetChange(member=data.name)
         return FleetChange()
 

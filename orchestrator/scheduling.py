@@ -7,6 +7,11 @@
   affinity weights, then by name; PickFixed = the listed clusters that are members.
 - `PlacementScheduled` is appended when the outcome (policy index, placement generation, selection,
   count) differs from the last one.
+- For PickAll / PickN its `decisions` list every selected cluster and at most `MAX_UNSELECTED_DECISIONS`
+  unselected ones (those ranked below the picked ones first, then those the required affinity rejects),
+  as Fleet's scheduler does (`maxUnselectedClusterDecisionCount`): one decision per member of a large
+  fleet would make every placement hold and log one object per member. (PickFixed lists the
+  `clusterNames` the user wrote, each with its decision.)
 """
 from __future__ import annotations
 
@@ -15,9 +20,16 @@ from collections.abc import Mapping
 from fleetevents.base import Payload
 from fleetevents.placements import ClusterDecision, PlacementScheduled, PolicySnapshotCreated, PolicySnapshotDeleted
 from orchestrator.fleetview import FleetView
+from orchestrator.memo import Memo
 from orchestrator.state import PlacementState
 from resources.hashing import policy_hash
 from resources.placement import PlacementPolicy
+
+MAX_UNSELECTED_DECISIONS = 20
+"""Fleet's `maxUnselectedClusterDecisionCount` default."""
+
+_decisions: Memo[PlacementScheduled] = Memo()
+"""Placement -> its last scheduling decision."""
 
 
 def schedule(placement: str, policy: PlacementPolicy, members: Mapping[str, Mapping[str, str]]) -> PlacementScheduled:
@@ -51,11 +63,12 @@ def schedule(placement: str, policy: PlacementPolicy, members: Mapping[str, Mapp
         count = wanted_count
     else:
         selected, not_picked, count = eligible, [], len(eligible)
+    unselected = [(c, "ranked below the picked clusters") for c in not_picked[:MAX_UNSELECTED_DECISIONS]]
+    unselected += [(c, "does not match the required cluster affinity")
+                   for c in rejected[:MAX_UNSELECTED_DECISIONS - len(unselected)]]
     decisions = (
         [ClusterDecision(cluster=c, selected=True, reason="picked by the scheduling policy") for c in selected]
-        + [ClusterDecision(cluster=c, selected=False, reason="ranked below the picked clusters") for c in not_picked]
-        + [ClusterDecision(cluster=c, selected=False, reason="does not match the required cluster affinity")
-           for c in rejected]
+        + [ClusterDecision(cluster=c, selected=False, reason=reason) for c, reason in unselected]
     )
     return _scheduled(placement, selected, decisions, count, scheduled, message)
 
@@ -89,11 +102,13 @@ def policy_snapshot_events(state: PlacementState) -> list[Payload]:
 
 
 def scheduling_events(state: PlacementState, fleet: FleetView) -> list[Payload]:
-    """`PlacementScheduled` when the decision for the latest policy differs from the last one recorded."""
-    assert state.placement is not None and state.latest_policy is not None
-    decision = schedule(state.name, state.placement.spec.effective_policy, fleet.members).model_copy(
-        update={"policy_index": state.latest_policy.index, "placement_generation": state.generation}
-    )
-    if decision == state.scheduled:
+    """`PlacementScheduled` when the decision for the latest policy differs from the last one recorded
+    (computed again only when the placement, its latest policy snapshot or the members changed)."""
+    placement, latest = state.placement, state.latest_policy
+    assert placement is not None and latest is not None
+    decision = _decisions.get(state.name, fleet, (placement, latest), lambda: schedule(
+        state.name, placement.spec.effective_policy, fleet.members,
+    ).model_copy(update={"policy_index": latest.index, "placement_generation": state.generation}))
+    if decision is state.scheduled or decision == state.scheduled:
         return []
     return [decision]

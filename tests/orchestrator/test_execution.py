@@ -308,6 +308,19 @@ def test_drift_fails_a_running_run_with_what_changed() -> None:
         assert failed.message.startswith(message)
 
 
+def test_drift_is_caught_at_the_next_report_after_many_reports() -> None:
+    members = {f"member{i:02}": {"environment": "staging"} for i in range(30)}
+    staging = {"name": "staging", "labelSelector": {"matchLabels": {"environment": "staging"}}, "maxConcurrency": 1}
+    m = Machine.howto(strategy=strategy(staging), members=members)
+    m.apply_run(howto.run("r", "1"))
+    for _ in range(20):
+        assert not of(m.report(m.outbox[0].cluster), RunFailed)
+    m.fleet_event(fe.MemberLabelsChanged(name="member29", labels={"environment": "prod"}))
+    [failed] = of(m.report(m.outbox[0].cluster), RunFailed)
+    assert failed.message == ("the clusters of the stages changed since initialization: "
+                              "some clusters are not placed in any stage, total 1, showing up to 10: member29")
+
+
 def test_pick_n_count_change_fails_a_running_run() -> None:
     m = Machine.howto(placement=placement(policy={"placementType": "PickN", "numberOfClusters": 3}))
     m.apply_run(howto.run("r", "1"))

@@ -122,6 +122,18 @@ def test_a_joining_member_is_scheduled() -> None:
     assert decision.selected == ["member1", "member2", "member3", "member4"]
 
 
+def test_decisions_keep_every_selected_cluster_and_20_unselected_ones() -> None:
+    members = {f"m{i:02}": {"environment": "canary" if i < 25 else "prod"} for i in range(60)}
+    m = Machine.howto(members=members, placement=placement(policy={
+        "placementType": "PickN", "numberOfClusters": 10, "affinity": AFFINITY_CANARY}))
+    decision = scheduled(m)
+    assert decision.selected == [f"m{i:02}" for i in range(10)] and decision.observed_cluster_count == 10
+    assert [(d.cluster, d.selected) for d in decision.decisions] == (
+        [(f"m{i:02}", True) for i in range(10)] + [(f"m{i:02}", False) for i in range(10, 30)])
+    assert [d.reason for d in decision.decisions[-6:]] == (
+        ["ranked below the picked clusters"] + ["does not match the required cluster affinity"] * 5)
+
+
 PLACEMENT_REJECTIONS: list[tuple[dict[str, Any], str, str]] = [
     (placement(strategy={"type": "RollingUpdate"}), "spec.strategy.type",
      "RollingUpdate is not supported: fleetstage deploys only through ClusterStagedUpdateRuns; "
