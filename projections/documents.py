@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Protocol
 
 import orjson
 
 from eventstore import Event
 from resources.base import format_time
+from resources.names import LABEL_PARENT_CRP
 
 Document = dict[str, Any]
 Key = tuple[str, str, str]
@@ -33,6 +35,10 @@ class DocumentView(Protocol):
 
     def of_kind(self, kind: str) -> Iterable[Document]: ...
 
+    def children(self, kind: str, placement: str) -> Iterable[str]:
+        """Names of the cluster-scoped documents of `kind` labelled as `placement`'s (indexed, no scan)."""
+        ...
+
 
 Handler = Callable[["Overlay", Any, Event], Changes]
 """A read model's reaction to one event type: (view, payload of that type, event) -> the changes it makes."""
@@ -41,6 +47,13 @@ Handler = Callable[["Overlay", Any, Event], Changes]
 def key_of(doc: Mapping[str, Any]) -> Key:
     meta = doc["metadata"]
     return doc["kind"], meta.get("namespace") or "", meta["name"]
+
+
+def parent_of(key: Key, doc: Document | None) -> str | None:
+    """The placement a cluster-scoped document is labelled as belonging to (what `children` indexes)."""
+    if doc is None or key[1]:
+        return None
+    return (doc["metadata"].get("labels") or {}).get(LABEL_PARENT_CRP)
 
 
 def editor(key_for: Callable[[Any, Event], Key], change: Callable[[Document, Any, Event], None]) -> Handler:
@@ -68,8 +81,10 @@ def presented(doc: Mapping[str, Any]) -> Document:
     return orjson.loads(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS))
 
 
+@lru_cache(maxsize=1024)
 def k8s_time(at: datetime) -> str:
-    """A `metav1.Time` string (second precision, UTC, `Z`)."""
+    """A `metav1.Time` string (second precision, UTC, `Z`); memoized, as a fold formats each event's time
+    several times."""
     return format_time(at)
 
 
@@ -137,6 +152,7 @@ class Overlay:
     def __init__(self, base: DocumentView) -> None:
         self.base = base
         self.changes: Changes = {}
+        self._children: dict[tuple[str, str], dict[str, None]] = {}
 
     def get(self, kind: str, name: str, namespace: str = "") -> Document | None:
         key = (kind, namespace, name)
@@ -152,6 +168,11 @@ class Overlay:
                 yield doc
         yield from (doc for doc in changed.values() if doc is not None)
 
+    def children(self, kind: str, placement: str) -> list[str]:
+        names = dict.fromkeys(self.base.children(kind, placement))
+        names.update(self._children.get((kind, placement), {}))
+        return [name for name in names if parent_of((kind, "", name), self.get(kind, name)) == placement]
+
     def writable(self, kind: str, namespace: str, name: str) -> Document | None:
         key = (kind, namespace, name)
         if key in self.changes:
@@ -164,6 +185,10 @@ class Overlay:
 
     def update(self, changes: Changes) -> None:
         self.changes.update(changes)
+        for key, doc in changes.items():
+            placement = parent_of(key, doc)
+            if placement is not None:
+                self._children.setdefault((key[0], placement), {})[key[2]] = None
 
 
 # --- conditions (metav1.Condition with meta.SetStatusCondition semantics) ----------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from eventstore import Event
 from projections import approvals, hub_resources, members, placement_status, run_status, snapshots
-from projections.documents import Changes, Document, DocumentView, Handler, Key, Overlay
+from projections.documents import Changes, Document, DocumentView, Handler, Key, Overlay, key_of, parent_of
 
 _MODULES = (hub_resources, members, placement_status, snapshots, run_status, approvals)
 
@@ -36,9 +36,8 @@ class DocumentSet:
 
     def __init__(self, docs: Iterable[Document] = ()) -> None:
         self._by_kind: dict[str, dict[tuple[str, str], Document]] = defaultdict(dict)
-        for doc in docs:
-            meta = doc["metadata"]
-            self._by_kind[doc["kind"]][(meta.get("namespace") or "", meta["name"])] = doc
+        self._children: dict[tuple[str, str], dict[str, None]] = defaultdict(dict)
+        self.apply({key_of(doc): doc for doc in docs})
 
     def get(self, kind: str, name: str, namespace: str = "") -> Document | None:
         return self._by_kind.get(kind, {}).get((namespace, name))
@@ -46,15 +45,23 @@ class DocumentSet:
     def of_kind(self, kind: str) -> Iterable[Document]:
         return self._by_kind.get(kind, {}).values()
 
+    def children(self, kind: str, placement: str) -> Iterable[str]:
+        return self._children.get((kind, placement), {}).keys()
+
     def kinds(self) -> list[str]:
         return [kind for kind, docs in self._by_kind.items() if docs]
 
     def apply(self, changes: Mapping[Key, Document | None]) -> None:
-        for (kind, namespace, name), doc in changes.items():
-            if doc is None:
-                self._by_kind.get(kind, {}).pop((namespace, name), None)
-            else:
+        for key, doc in changes.items():
+            kind, namespace, name = key
+            previous = self._by_kind[kind].pop((namespace, name), None)
+            was, now = parent_of(key, previous), parent_of(key, doc)
+            if was is not None and was != now:
+                self._children[(kind, was)].pop(name, None)
+            if doc is not None:
                 self._by_kind[kind][(namespace, name)] = doc
+            if now is not None:
+                self._children[(kind, now)][name] = None
 
     def __iter__(self) -> Iterator[Document]:
         for docs in self._by_kind.values():

@@ -68,18 +68,35 @@ def _scheduled_generation(doc: Document) -> int:
     return found["observedGeneration"] if found else doc["metadata"]["generation"]
 
 
+def _common_outcome(entries: list[Document]) -> tuple[str | None, bool] | None:
+    """(the snapshot index every cluster reported on, whether all have it available), or None while a
+    cluster has not reported or they run different snapshots (one pass, stops at the first such cluster)."""
+    if not entries:
+        return None
+    index = entries[0].get("observedResourceIndex")
+    available = True
+    for entry in entries:
+        if entry.get("observedResourceIndex") != index:
+            return None
+        for condition in entry.get("conditions") or ():
+            if condition.get("type") == CLUSTER_AVAILABLE:
+                available = available and condition["status"] == "True"
+                break
+        else:
+            return None
+    return index, available
+
+
 def _refresh_available(doc: Document, event: Event) -> None:
     """Set or clear the placement's Available condition from its per-cluster state."""
     status = doc.setdefault("status", {})
     conditions = status.setdefault("conditions", [])
-    entries = status.get("placementStatuses") or []
-    reported = [find_condition(e.get("conditions"), CLUSTER_AVAILABLE) for e in entries]
-    indexes = {e.get("observedResourceIndex") for e in entries}
-    if not entries or None in reported or len(indexes) != 1:
+    outcome = _common_outcome(status.get("placementStatuses") or [])
+    if outcome is None:
         remove_condition(conditions, AVAILABLE)
         status.pop("observedResourceIndex", None)
         return
-    available = all(r is not None and r["status"] == "True" for r in reported)
+    index, available = outcome
     set_condition(
         conditions,
         AVAILABLE,
@@ -88,7 +105,7 @@ def _refresh_available(doc: Document, event: Event) -> None:
         event.time,
         _scheduled_generation(doc),
     )
-    status["observedResourceIndex"] = indexes.pop()
+    status["observedResourceIndex"] = index
 
 
 def _scheduled(doc: Document, data: placements.PlacementScheduled, event: Event) -> None:

@@ -84,6 +84,25 @@ class Projector:
         return cls(store, DocumentSet(docs), positions)
 
     async def apply(self, events: Sequence[Event]) -> list[Notice]:
+        batch = self._fold(events)
+        if batch is None:
+            return []
+        await self.store.commit(batch)
+        notices = [self._notice(key, doc) for key, doc in batch.changes.items()]
+        self._advance(batch)
+        return [n for n in notices if n is not None]
+
+    def apply_ahead(self, events: Sequence[Event]) -> Batch | None:
+        """Fold `events` and move the in-memory documents and positions on before the batch is committed
+        (the caller commits it with `store.commit`, in order): the next batch folds while this one is
+        written. Only for `rebuild`, whose in-memory state is thrown away if a commit fails."""
+        batch = self._fold(events)
+        if batch is not None:
+            self._advance(batch)
+        return batch
+
+    def _fold(self, events: Sequence[Event]) -> Batch | None:
+        """The batch `events` make (None when all of them were projected already); nothing is changed."""
         fresh: list[Event] = []
         entries: list[dict[str, Any]] = []
         positions: Positions = {}
@@ -97,7 +116,7 @@ class Projector:
             entries.append(audit.entry(event))
             positions[where] = event.position.offset + 1
         if not fresh:
-            return []
+            return None
         folded = fold_batch(self.docs, fresh)
         for event, exc in folded.failures:
             self._record_failure(event, exc)
@@ -105,11 +124,11 @@ class Projector:
             key: audit.audit_time(event.time) for event, keys in folded.touched for key in keys
         }
         previous = {where: self.positions.get(where, 0) for where in positions}
-        await self.store.commit(Batch(folded.changes, updated, entries, positions, previous))
-        notices = [self._notice(key, doc) for key, doc in folded.changes.items()]
-        self.docs.apply(folded.changes)
-        self.positions.update(positions)
-        return [n for n in notices if n is not None]
+        return Batch(folded.changes, updated, entries, positions, previous)
+
+    def _advance(self, batch: Batch) -> None:
+        self.docs.apply(batch.changes)
+        self.positions.update(batch.positions)
 
     def _record_failure(self, event: Event, exc: Exception) -> None:
         position = event.position or Position(-1, -1)
@@ -428,11 +447,12 @@ async def replay(event_store: EventStore, stream_names: Iterable[str], *, until:
 
 
 async def rebuild(
-    event_store: EventStore, new_db_path: str | Path, *, batch_size: int = 2000
+    event_store: EventStore, new_db_path: str | Path, *, batch_size: int = 20000
 ) -> dict[str, dict[int, int]]:
     """Replay the whole log into a new projection file (which must not exist yet); returns its positions.
 
     Stops at the end of each stream as seen when it is read; a runner started on the file goes on from there.
+    Each batch is written while the next one is read and folded (commits stay in order, one at a time).
     """
     path = Path(new_db_path)
     if path.exists():
@@ -440,14 +460,29 @@ async def rebuild(
     await event_store.ensure_streams(streams.ALL_STREAMS)
     async with ProjectionStore(path) as store:
         projector = Projector(store, DocumentSet(), {})
-        for stream in STREAMS:
-            batch: list[Event] = []
-            async for event in event_store.read(stream):
-                batch.append(event)
-                if len(batch) >= batch_size:
-                    await projector.apply(batch)
-                    batch = []
-            await projector.apply(batch)
+        writing: asyncio.Future[None] | None = None  # the previous batch's commit, under way while this one folds
+
+        async def commit_ahead(events: Sequence[Event]) -> None:
+            nonlocal writing
+            batch = projector.apply_ahead(events)
+            if writing is not None:
+                await writing
+                writing = None
+            if batch is not None:
+                writing = asyncio.ensure_future(store.commit(batch))
+
+        try:
+            for stream in STREAMS:
+                events: list[Event] = []
+                async for event in event_store.read(stream):
+                    events.append(event)
+                    if len(events) >= batch_size:
+                        await commit_ahead(events)
+                        events = []
+                await commit_ahead(events)
+        finally:
+            if writing is not None:
+                await writing
         out: dict[str, dict[int, int]] = {}
         for (stream, partition), offset in projector.positions.items():
             out.setdefault(stream, {})[partition] = offset

@@ -20,7 +20,6 @@ from projections.documents import (
     Overlay,
     clone,
     editor,
-    labelled,
     new_object,
     set_condition,
 )
@@ -28,7 +27,6 @@ from resources.names import (
     ANNOTATION_NUMBER_OF_CLUSTERS,
     ANNOTATION_RESOURCE_HASH,
     LABEL_IS_LATEST_SNAPSHOT,
-    LABEL_PARENT_CRP,
     LABEL_POLICY_INDEX,
     LABEL_RESOURCE_INDEX,
     PLACEMENT_V1,
@@ -55,12 +53,14 @@ def _add_latest(view: Overlay, doc: Document, placement: str) -> Changes:
     """`doc` becomes the placement's latest snapshot of its kind; the others stop being latest."""
     kind, name = doc["kind"], doc["metadata"]["name"]
     changes: Changes = {(kind, "", name): doc}
-    latest = labelled(view.of_kind(kind), {LABEL_PARENT_CRP: placement, LABEL_IS_LATEST_SNAPSHOT: "true"})
-    for other_name in [d["metadata"]["name"] for d in latest if d["metadata"]["name"] != name]:
-        moved = view.writable(kind, "", other_name)
-        if moved is not None:
-            moved["metadata"]["labels"][LABEL_IS_LATEST_SNAPSHOT] = "false"
-            changes[(kind, "", other_name)] = moved
+    for other_name in view.children(kind, placement):
+        other = view.get(kind, other_name)
+        latest = other is not None and other["metadata"]["labels"].get(LABEL_IS_LATEST_SNAPSHOT) == "true"
+        if latest and other_name != name:
+            moved = view.writable(kind, "", other_name)
+            if moved is not None:
+                moved["metadata"]["labels"][LABEL_IS_LATEST_SNAPSHOT] = "false"
+                changes[(kind, "", other_name)] = moved
     return changes
 
 
@@ -139,9 +139,7 @@ def _snapshot_deleted(kind: str, name_of: Callable[[str, int], str]) -> Handler:
 
 def _placement_deleted(view: Overlay, data: placements.PlacementDeleted, event: Event) -> Changes:
     return {
-        (kind, "", doc["metadata"]["name"]): None
-        for kind in (RESOURCE_KIND, POLICY_KIND)
-        for doc in labelled(view.of_kind(kind), {LABEL_PARENT_CRP: data.name})
+        (kind, "", name): None for kind in (RESOURCE_KIND, POLICY_KIND) for name in view.children(kind, data.name)
     }
 
 
