@@ -18,6 +18,9 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
+REPO_ROOT = str(Path(__file__).resolve().parents[1])
+"""File names in profiles are shown relative to this checkout."""
+
 
 @dataclass
 class Hotspots:
@@ -31,7 +34,7 @@ class Hotspots:
 
 def frame_name(frame: dict[str, object]) -> str:
     file = str(frame.get("file", "?"))
-    for marker in ("/site-packages/", "/work/main/", "/lib/python3"):
+    for marker in ("/site-packages/", f"{REPO_ROOT}/", "/lib/python3"):
         if marker in file:
             file = file.split(marker, 1)[1]
             break
