@@ -14,9 +14,7 @@ least 15 s there). Results: a table, and the latency section of docs/benchmarks.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import bisect
-import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +24,7 @@ from rich.console import Console
 
 from bench.drive import Outcome, drive
 from bench.support import (
-    backends_arg, command_line, fresh_store_urls, machine, markdown_table, opened, quiet_client_logs, rich_table,
+    benchmark_parser, command_line, fresh_store_urls, machine, markdown_table, opened, run_benchmark, rich_table,
     stamp, write_section,
 )
 from bench.world import Shape
@@ -131,32 +129,24 @@ def markdown(results: list[Latencies], args: argparse.Namespace, argv: list[str]
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = benchmark_parser(__doc__, timeout=900.0, timeout_help="seconds to wait for each phase",
+                              profile_help="directory for py-spy profiles of the orchestrator")
     parser.add_argument("--clusters", type=int, default=1000, help="clusters of the run (default 1000)")
     parser.add_argument("--stages", type=int, default=1, help="stages they are spread over (default 1)")
-    parser.add_argument("--backends", type=backends_arg, default=["kafka", "embedded"], help="kafka,embedded")
-    parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for each phase (default 900)")
-    parser.add_argument("--profile", type=Path, help="directory for py-spy profiles of the orchestrator")
-    parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
     args = parser.parse_args(argv)
     if args.clusters < max(args.stages, 2):
         parser.error(f"--clusters must be at least 2 and at least --stages ({args.stages}), got {args.clusters}")
     return args
 
 
-def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    args = parse_args(argv)
-    quiet_client_logs()
-    if args.profile:
-        args.profile.mkdir(parents=True, exist_ok=True)
-    console = Console(width=160)
-    results = asyncio.run(measure(args, console))
+def report(console: Console, results: list[Latencies], args: argparse.Namespace, argv: list[str]) -> None:
     title = "reaction latency: cluster.updated -> next cluster.updaterequested (maxConcurrency 1)"
     console.print(rich_table(title, HEADERS, rows(results)))
     if not args.no_doc:
         console.print(f"wrote the latency section of {write_section('latency', markdown(results, args, argv))}")
 
+def main(argv: list[str] | None = None) -> None:
+    run_benchmark(argv, parse_args, measure, report)
 
 if __name__ == "__main__":
     main()

@@ -13,8 +13,6 @@ docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +21,7 @@ from rich.console import Console
 
 from bench.drive import Outcome, drive
 from bench.support import (
-    backends_arg, command_line, fresh_store_urls, machine, markdown_table, quiet_client_logs, rich_table, stamp,
+    benchmark_parser, command_line, fresh_store_urls, machine, markdown_table, run_benchmark, rich_table, stamp,
     write_section,
 )
 from bench.world import Shape
@@ -85,36 +83,27 @@ def markdown(cases: list[Case], argv: list[str]) -> str:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = benchmark_parser(__doc__, timeout=900.0, timeout_help="seconds to wait for each phase",
+                              profile_help="directory for py-spy profiles of the orchestrator")
     parser.add_argument("--placements", type=int, default=100, help="placements, one run each (default 100)")
     parser.add_argument("--clusters-each", type=int, default=100, help="clusters per placement (default 100)")
     parser.add_argument("--stages", type=int, default=10, help="stages of the strategy (default 10)")
-    parser.add_argument("--backends", type=backends_arg, default=["kafka", "embedded"], help="kafka,embedded")
-    parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for each phase (default 900)")
-    parser.add_argument("--profile", type=Path, help="directory for py-spy profiles of the orchestrator")
     parser.add_argument("--trace-memory", type=Path,
                         help="directory: the orchestrator writes its top allocation sites at peak there (tracemalloc, "
                              "slow: the figures of such a run are not representative)")
-    parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
     args = parser.parse_args(argv)
     if args.placements < 1 or args.clusters_each < args.stages:
         parser.error("--placements must be >= 1 and --clusters-each at least --stages (every stage needs a cluster)")
     return args
 
 
-def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    args = parse_args(argv)
-    quiet_client_logs()
-    for directory in (args.profile, args.trace_memory):
-        if directory:
-            directory.mkdir(parents=True, exist_ok=True)
-    console = Console(width=160)
-    cases = asyncio.run(measure(args, console))
+def report(console: Console, cases: list[Case], args: argparse.Namespace, argv: list[str]) -> None:
     console.print(rich_table("many runs at once", HEADERS, rows(cases)))
     if not args.no_doc:
         console.print(f"wrote the manyruns section of {write_section('manyruns', markdown(cases, argv))}")
 
+def main(argv: list[str] | None = None) -> None:
+    run_benchmark(argv, parse_args, measure, report)
 
 if __name__ == "__main__":
     main()

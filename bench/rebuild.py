@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sqlite3
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Sequence
@@ -30,8 +29,8 @@ from rich.console import Console
 
 from bench.drive import drive
 from bench.support import (
-    backends_arg, command_line, fresh_store_urls, machine, markdown_table, opened, profiling_this_process,
-    quiet_client_logs, rich_table, stamp, write_section,
+    benchmark_parser, command_line, fresh_store_urls, machine, markdown_table, opened, profiling_this_process,
+    run_benchmark, rich_table, stamp, write_section,
 )
 from bench.world import Shape
 from eventstore import Event, EventStore
@@ -226,30 +225,22 @@ def markdown(results: Sequence[Rates], argv: list[str]) -> str:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = benchmark_parser(__doc__, timeout=300.0, timeout_help="seconds for the template run",
+                              profile_help="directory for a py-spy profile of each rebuild")
     parser.add_argument("--events", type=int, default=1_000_000, help="events in the log (default 1000000)")
-    parser.add_argument("--backends", type=backends_arg, default=["kafka", "embedded"], help="kafka,embedded")
-    parser.add_argument("--timeout", type=float, default=300.0, help="seconds for the template run (default 300)")
-    parser.add_argument("--profile", type=Path, help="directory for a py-spy profile of each rebuild")
-    parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
     args = parser.parse_args(argv)
     if args.events < 1000:
         parser.error(f"--events must be at least 1000, got {args.events}")
     return args
 
 
-def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    args = parse_args(argv)
-    quiet_client_logs()
-    if args.profile:
-        args.profile.mkdir(parents=True, exist_ok=True)
-    console = Console(width=160)
-    results = asyncio.run(measure(args, console))
+def report(console: Console, results: list[Rates], args: argparse.Namespace, argv: list[str]) -> None:
     console.print(rich_table("projection rebuild vs raw read", HEADERS, rows(results)))
     if not args.no_doc:
         console.print(f"wrote the rebuild section of {write_section('rebuild', markdown(results, argv))}")
 
+def main(argv: list[str] | None = None) -> None:
+    run_benchmark(argv, parse_args, measure, report)
 
 if __name__ == "__main__":
     main()

@@ -18,12 +18,14 @@ import signal
 import sqlite3
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 from datetime import datetime, timezone
 from pathlib import Path
 
+from rich.console import Console
 from rich.table import Table
 
 from eventstore import EventStore
@@ -37,6 +39,8 @@ BACKENDS = ("kafka", "embedded")
 FLEETSTAGE = Path(sys.executable).with_name("fleetstage")
 PY_SPY = Path(sys.executable).with_name("py-spy")
 
+
+R = TypeVar("R")
 
 def backends_arg(text: str) -> list[str]:
     """`--backends kafka,embedded` (argparse type): the names, checked."""
@@ -241,3 +245,30 @@ async def profiling_this_process(output: Path | None) -> AsyncIterator[None]:
         _, err = await spy.communicate()
         if spy.returncode != 0 and not output.exists():
             raise RuntimeError(f"py-spy failed ({spy.returncode}): {err.decode(errors='replace')[-500:]}")
+
+
+def benchmark_parser(doc: str, *, timeout: float, timeout_help: str, profile_help: str) -> argparse.ArgumentParser:
+    """An argument parser with the options every fleet benchmark has: --backends, --timeout, --profile, --no-doc."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--backends", type=backends_arg, default=["kafka", "embedded"], help="kafka,embedded")
+    parser.add_argument("--timeout", type=float, default=timeout, help=f"{timeout_help} (default {timeout:g})")
+    parser.add_argument("--profile", type=Path, help=profile_help)
+    parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
+    return parser
+
+
+def run_benchmark(
+    argv: list[str] | None,
+    parse_args: Callable[[list[str]], argparse.Namespace],
+    measure: Callable[[argparse.Namespace, Console], Awaitable[R]],
+    report: Callable[[Console, R, argparse.Namespace, list[str]], None],
+) -> None:
+    """The `main` of a fleet benchmark: parse, measure (profile directories created), then report."""
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    quiet_client_logs()
+    for directory in (args.profile, getattr(args, "trace_memory", None)):
+        if directory:
+            directory.mkdir(parents=True, exist_ok=True)
+    console = Console(width=160)
+    report(console, asyncio.run(measure(args, console)), args, argv)
