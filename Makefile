@@ -62,3 +62,9 @@ bench: bench-eventlog bench-rollout bench-latency bench-manyruns bench-rebuild
 .PHONY: soak
 soak: venv
 	FLEETSTAGE_REQUIRE_KAFKA=1 $(BIN)/python -m pytest tests/faults -m soak $(PYTEST_ARGS)
+
+# API under load (issue 8): 50 concurrent runs while the API serves 200 get/list requests/s and a few
+# watches for 30 s; not part of `make test`. Shrink with BENCH_ARGS="--runs 5 --rate 20 --seconds 5".
+.PHONY: bench-apiload
+bench-apiload: venv
+	$(BIN)/python -m bench.apiload $(BENCH_ARGS)

@@ -42,6 +42,9 @@ from projections.store import default_path
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 2
+KEEP_ALIVE_SECONDS = 75
+"""Idle keep-alive connections stay open longer than clients keep them (httpx: 5 s), so a client never
+sends a request on a connection the server is closing at that moment (uvicorn's default is also 5 s)."""
 """How long a stopping API waits for open requests (watches never end by themselves)."""
 
 
@@ -141,7 +144,7 @@ async def serve_hub(settings: HubSettings, *, orchestrate: bool = True) -> None:
         tls = settings.tls.uvicorn_options() if settings.tls is not None else {}
         config = uvicorn.Config(create_app(services, settings.auth), host=settings.host, port=settings.port,
                                 log_level="warning", lifespan="off", timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
-                                **tls)
+                                timeout_keep_alive=KEEP_ALIVE_SECONDS, **tls)
         scheme = "https" if tls else "http"
         log.info("fleetstage API on %s://%s:%s (store %s)", scheme, settings.host, settings.port, settings.store)
         settings.auth.announce()
