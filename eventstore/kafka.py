@@ -263,9 +263,14 @@ class KafkaEventStore(EventStore):
                     # would otherwise leave the queued batches' errors in futures nobody reads).
                     await producer.send_offsets_to_transaction(dict(offsets), self.group_id(group))
                 sent = await send_records(producer, records)
-        except BaseException:
+        except BaseException as exc:
             for future in sent:  # they fail with the transaction: the error is the one raised here
                 future.add_done_callback(_retrieve_exception)
+            task = asyncio.current_task()
+            if task is not None and task.cancelling() and not isinstance(exc, asyncio.CancelledError):
+                # Cancelled mid-transaction, and aborting it failed (a fenced producer raises ProducerFenced
+                # from the abort): the cancellation must win, or the caller would go on as if only fenced.
+                raise asyncio.CancelledError(f"cancelled while writing a transaction ({exc!r})") from exc
             raise
         written = list(await asyncio.gather(*sent))
         await self._await_visible(written)
@@ -284,27 +289,23 @@ class KafkaEventStore(EventStore):
         if not last:
             return
         loop = asyncio.get_running_loop()
-        slow_after = loop.time() + self.transaction_timeout_ms / 1000
-        delay = VISIBLE_POLL
+        warn_at: float | None = loop.time() + self.transaction_timeout_ms / 1000
         while True:
             _, _, offsets = self._open_clients()
             try:
                 ends = await offsets.end_offsets(list(last))
-            except KafkaError as exc:  # the brokers are away: the markers get written once they are back
-                ends, delay = {}, VISIBLE_RETRY
-                error: KafkaError | None = exc
-            else:
                 if all(ends[tp] > offset for tp, offset in last.items()):
                     return
-                error = None
-            if slow_after is not None and loop.time() > slow_after:
-                slow_after = None
+                waiting_for, delay = "the transaction markers", VISIBLE_POLL
+            except KafkaError as exc:  # the brokers are away: the markers get written once they are back
+                waiting_for, delay = f"the Kafka brokers at {self.bootstrap_servers} ({exc!r})", VISIBLE_RETRY
+            if warn_at is not None and loop.time() > warn_at:
+                warn_at = None
                 log.warning(
-                    "committed records are not visible to readers after %d ms (%s): still waiting for the "
-                    "Kafka brokers at %s", self.transaction_timeout_ms, error or "markers not written yet",
-                    self.bootstrap_servers,
+                    "committed records not visible to readers after %d ms: still waiting for %s",
+                    self.transaction_timeout_ms, waiting_for,
                 )
-            await asyncio.sleep(delay)  # the markers are being written, or the brokers are away
+            await asyncio.sleep(delay)
 
     # --- reading --------------------------------------------------------------------------------------
 

@@ -9,8 +9,11 @@ At least once: the events are appended, then the offset committed.
 Rebalances are eager (every member revokes everything, then gets its new share): the listener only
 waits for the batch in flight and records the new assignment; the consume loop then reconciles it,
 calling `on_revoke` for partitions that went and `on_assign` (with the committed offsets) for new ones
-before handling any of their records. Offsets committed are consumer positions, so they move past
-transaction markers and "caught up" compares them with end offsets.
+before handling any of their records. A partition kept across a rebalance keeps its producer, unless
+the member missed a generation (it was frozen or cut off, so the group may have given the partition to
+another member meanwhile, whose producer fenced ours): then every partition is dropped and taken again
+with a fresh producer and the committed offset. Offsets committed are consumer positions, so they move
+past transaction markers and "caught up" compares them with end offsets.
 """
 from __future__ import annotations
 
@@ -43,7 +46,7 @@ class _Listener(ConsumerRebalanceListener):
         await self._subscription.rebalancing()
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
-        self._subscription.assigned({tp.partition for tp in assigned})
+        self._subscription.assigned({tp.partition for tp in assigned}, self._subscription.generation())
 
 
 class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
@@ -58,6 +61,10 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
         self._committed: dict[int, int] = {}
         self._pending: set[int] | None = None
         """The assignment of the last rebalance, not reconciled yet."""
+        self._generation: int | None = None
+        """The group generation of the last assignment."""
+        self._missed_generation = False
+        """Whether a generation went by without this member since the last reconciliation."""
         self._rebalancing = False
         self._joined = False
         self._batch = asyncio.Lock()
@@ -89,7 +96,16 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
             self._rebalancing = True
             self._joined = False
 
-    def assigned(self, partitions: set[int]) -> None:
+    def generation(self) -> int:
+        """The group generation this member is in now (aiokafka keeps it in its coordinator only)."""
+        assert self._consumer is not None
+        generation: int = self._consumer._coordinator.generation
+        return generation
+
+    def assigned(self, partitions: set[int], generation: int) -> None:
+        if self._generation is not None and generation != self._generation + 1:
+            self._missed_generation = True
+        self._generation = generation
         self._pending = partitions
         self._rebalancing = False
         self._progress.fire()
@@ -107,13 +123,16 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
                 token = self._progress.token()
                 if self._pending is not None and not self._rebalancing:
                     await self._reconcile(consumer)
-                # The lock spans fetch and handling: a rebalance waits for both, so no record fetched
-                # under one assignment is handled or committed under the next.
-                async with self._batch:
-                    if not self._rebalancing and self._pending is None:
-                        fetched = await consumer.getmany(timeout_ms=POLL_MS, max_records=self._max_batch)
-                        await self._handle_all(consumer, fetched)
-                        continue
+                if not self._rebalancing and self._pending is None:
+                    # Not under the lock: a member the group dropped waits in getmany for its next
+                    # assignment, and the rebalance giving it waits for the lock (revoke listener).
+                    fetched = await consumer.getmany(timeout_ms=POLL_MS, max_records=self._max_batch)
+                    async with self._batch:  # a rebalance waits for the handling
+                        if not self._rebalancing and self._pending is None:
+                            await self._handle_all(consumer, fetched)
+                            continue
+                        # fetched under the previous assignment: dropped, the next one starts again
+                        # from the committed offsets
                 await self._progress.wait(token, POLL_MS / 1000)  # a rebalance is under way
         except asyncio.CancelledError:
             raise
@@ -128,7 +147,14 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
     async def _reconcile(self, consumer: AIOKafkaConsumer) -> None:
         assert self._pending is not None
         target, self._pending = self._pending, None
-        gone = sorted(set(self._producers) - target)
+        kept = set() if self._missed_generation else target
+        if self._missed_generation and self._producers:
+            log.info(
+                "group %s on %s: this member missed a generation (now %s), so its partitions may have had "
+                "another owner meanwhile: taking them all again", self._group, self._stream, self._generation,
+            )
+        self._missed_generation = False
+        gone = sorted(set(self._producers) - kept)
         if gone:
             await self._drop(gone)
         fresh: dict[int, int] = {}

@@ -2,8 +2,7 @@
 from a seed: restarted (stopped and started on the same ports, data kept), or frozen with SIGSTOP for
 longer than the clients' timeouts then resumed. Every process reconnects by itself (none exits), the run
 finishes, and every guarantee of a process kill holds (see tests/faults/checks.py). A process that does
-exit is restarted, so the other guarantees are still checked, and the test then fails naming it (or is
-an expected failure while the one known crash, KNOWN_BUG, is not fixed).
+exit is restarted, so the other guarantees are still checked, and the test then fails naming it.
 
 CI runs the restart; `make soak` runs more restarts (100 clusters) and the pauses. Each test has a broker
 of its own (the `private_kafka` fixture), so the session's broker stays up for
@@ -28,12 +27,6 @@ PAUSE_SECONDS = 45.0
 """Longer than the consumer session timeout (10 s), the transaction timeout (15 s) and the clients'
 request timeout (40 s)."""
 ROLLOUTS = 2
-KNOWN_CRASH = "in _await_visible"
-KNOWN_BUG = (
-    "a process whose Kafka transaction commits just before the broker freezes exits with TimeoutError: "
-    "KafkaEventStore._await_visible (eventstore/kafka.py) gives up after transaction_timeout_ms (15 s) waiting "
-    "for the committed records to become visible, and the subscription (orchestrator, agents) stops on it"
-)
 
 
 def restart(broker: LocalKafka) -> Fault:
@@ -60,7 +53,7 @@ async def play_with_broker_fault(broker: LocalKafka, seed: int, clusters: int, n
     async with running_fleet(tmp_path / "fleet", broker.bootstrap, clusters) as harness:
         async with harness.fleet.supervised():
             await play_wave(harness, seeds, lambda n: [FaultAt(point, name, fault)] if n == seed else [], tmp_path)
-    crash_verdict(harness.fleet, f"{name} (seed {seed})", {KNOWN_CRASH: KNOWN_BUG})
+    crash_verdict(harness.fleet, f"{name} (seed {seed})")
 
 
 @pytest.mark.kafka
