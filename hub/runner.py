@@ -25,6 +25,7 @@ import uvicorn
 from agents.fleet_simulator import SimulatedFleet
 from eventstore import EventStore
 from eventstore.factory import open_store
+from eventstore.kafka import KafkaEventStore
 from fleetevents import registry
 from fleetevents.streams import ALL_STREAMS
 from hub.api import ApiServices, create_app
@@ -36,6 +37,7 @@ from hub.metrics import HubMetrics
 from hub.writes import Writer
 from orchestrator.clock import Clock, SystemClock
 from orchestrator.service import Orchestrator
+from projections.publisher import KafkaViewPublisher
 from projections.runner import ProjectionRunner, rebuild
 from projections.store import default_path
 
@@ -111,8 +113,16 @@ async def _opened_store(settings: HubSettings) -> AsyncIterator[EventStore]:
         yield store
 
 
-def _projection_runner(store: EventStore, settings: HubSettings, clock: Clock) -> ProjectionRunner:
-    return ProjectionRunner(store, settings.read_model_path(), clock=clock.now)
+@contextlib.asynccontextmanager
+async def _projection_runner(store: EventStore, settings: HubSettings, clock: Clock) -> AsyncIterator[ProjectionRunner]:
+    """The read models; on Kafka every document change also goes to its compacted view topic
+    (`<prefix>view.<kind-plural>`, docs/projections.md) for consumers that do not query the API."""
+    async with contextlib.AsyncExitStack() as stack:
+        publisher = None
+        if isinstance(store, KafkaEventStore):
+            publisher = await stack.enter_async_context(KafkaViewPublisher.for_store(store))
+        yield await stack.enter_async_context(
+            ProjectionRunner(store, settings.read_model_path(), clock=clock.now, publisher=publisher))
 
 
 @contextlib.asynccontextmanager

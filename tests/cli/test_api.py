@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import orjson
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from eventstore import EventStore
 from eventstore.factory import open_store
@@ -181,9 +184,39 @@ async def test_the_howto_rollout_and_rollback_through_the_api(hub: Hub) -> None:
 
 @pytest.mark.kafka
 async def test_the_howto_through_the_api_on_kafka(kafka_bootstrap: str, tmp_path: Path) -> None:
-    url = f"kafka://{kafka_bootstrap}?prefix=hubapi-{uuid.uuid4().hex[:8]}."
-    async with running_hub(url, tmp_path) as hub:
+    prefix = f"hubapi-{uuid.uuid4().hex[:8]}."
+    async with running_hub(f"kafka://{kafka_bootstrap}?prefix={prefix}", tmp_path) as hub:
         await howto_through_the_api(hub)
+    # a dashboard reading only Kafka sees the finished run in the compacted view topic
+    views = await latest_view_records(kafka_bootstrap, f"{prefix}view.clusterstagedupdateruns")
+    run = orjson.loads(views[b"ClusterStagedUpdateRun//example-run-2"])
+    assert condition(run, "Succeeded")["status"] == "True"
+
+
+async def latest_view_records(bootstrap: str, topic: str) -> dict[bytes, bytes]:
+    """The last value of every key in `topic`, read from the beginning to its end with plain clients."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        (described,) = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    partitions = [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
+    assert partitions, f"no view topic {topic}"
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                auto_offset_reset="earliest", isolation_level="read_committed")
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        end = await consumer.end_offsets(partitions)
+        latest: dict[bytes, bytes] = {}
+        while [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
+            for records in (await consumer.getmany(timeout_ms=1000)).values():
+                latest.update((r.key, r.value) for r in records)
+        return latest
+    finally:
+        await consumer.stop()
 
 
 async def howto_through_the_api(hub: Hub) -> None:
