@@ -13,13 +13,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import sqlite3
 import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, closing, contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,6 +28,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
+from bench.support import kafka_bootstrap, machine
 from eventstore import Event, EventRegistry, StreamSpec
 from eventstore.store import partition_for
 
@@ -180,18 +180,6 @@ async def sqlite_raw_run(path: Path, events: int, batch: int, partitions: int) -
 
 
 # --- Kafka ----------------------------------------------------------------------------------------------
-
-
-@asynccontextmanager
-async def kafka_bootstrap(workdir: Path) -> AsyncIterator[str]:
-    given = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if given:
-        yield given
-        return
-    from localkafka import LocalKafka
-
-    async with LocalKafka(workdir / "kafka") as broker:
-        yield broker.bootstrap
 
 
 async def kafka_store_run(bootstrap: str, events: int, batch: int, partitions: int) -> Rates:
@@ -365,18 +353,6 @@ def load_average() -> str:
         return f"{os.getloadavg()[0]:.1f}"
     except OSError:
         return "unknown"
-
-
-def machine() -> str:
-    model = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
 
 
 def markdown(results: list[Result], args: argparse.Namespace, load_before: str) -> str:
