@@ -8,13 +8,16 @@ stop consuming and announce `MemberLeft` for every member. An exception or cance
 announces nothing: the hub sees the heartbeats stop.
 
 Within one batch, commands of different members run concurrently (at most `max_parallel` at a time),
-those of one member in log order; the reports are appended with the batch's commit.
+those of one member in log order; the reports are appended with the batch's commit (in the order of the
+members' first commands in the batch). A batch is served by at most `max_parallel` worker tasks taking
+members in turn, not by one task per member: a batch of a simulated fleet holds thousands of members.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from types import TracebackType
 
@@ -46,8 +49,7 @@ class AgentHost:
     ) -> None:
         if heartbeat_interval <= 0:
             raise ValueError(f"heartbeat_interval must be > 0 seconds, got {heartbeat_interval}")
-        names = [member.name for member in members]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
+        duplicates = sorted(name for name, count in Counter(member.name for member in members).items() if count > 1)
         if duplicates:
             raise ValueError(f"member names must be unique, got duplicates: {', '.join(duplicates)}")
         self.store = store
@@ -55,6 +57,7 @@ class AgentHost:
         self.group = group
         self.heartbeat_interval = heartbeat_interval
         self.clock: Clock = clock or SystemClock()
+        self._max_parallel = max_parallel
         self._slots = asyncio.Semaphore(max_parallel)
         self._subscription: Subscription | None = None
         self._heartbeats: asyncio.Task[None] | None = None
@@ -140,18 +143,21 @@ class AgentHost:
         for event in batch:
             if isinstance(event.data, ClusterUpdateRequested) and event.data.cluster in self.members:
                 per_member.setdefault(event.data.cluster, []).append(event)
+        reports: dict[str, list[Event]] = {}
+        turns = iter(per_member.items())
+        workers = min(self._max_parallel, len(per_member))
         try:
-            reports = await asyncio.gather(
-                *(self._serve(self.members[name], commands) for name, commands in per_member.items())
-            )
+            await asyncio.gather(*(self._serve(turns, reports) for _ in range(workers)))
         except Exception as exc:
             self._fail(exc)
             raise
-        return [report for member_reports in reports for report in member_reports]
+        return [report for name in per_member for report in reports[name]]
 
-    async def _serve(self, member: Member, commands: Sequence[Event]) -> list[Event]:
-        async with self._slots:
-            return [await member.handle(command, self.clock) for command in commands]
+    async def _serve(self, turns: Iterator[tuple[str, list[Event]]], reports: dict[str, list[Event]]) -> None:
+        """A worker: serves the next member's commands (in log order) until no member is left."""
+        for name, commands in turns:
+            async with self._slots:  # bounds the members served at once across concurrent batches too
+                reports[name] = [await self.members[name].handle(command, self.clock) for command in commands]
 
     def _fail(self, exc: Exception) -> None:
         if self._failure is None:

@@ -9,7 +9,8 @@ once starts the load (bench/loadgen.py: `--rate` requests/s for `--seconds`, plu
 streams) and waits for every run to succeed. Prints a table, rewrites its section of docs/benchmarks.md
 and exits 1 on any request error or any run that did not succeed.
 
-`make bench-apiload` (BENCH_ARGS="--runs 5 --rate 20 --seconds 5" to shrink).
+`make bench-apiload` (BENCH_ARGS="--runs 5 --rate 20 --seconds 5" to shrink; `--profile FILE` for a
+py-spy profile of the hub during the load, `--no-doc` to leave docs/benchmarks.md alone).
 """
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ from rich.console import Console
 
 from bench import world
 from bench.loadgen import LoadResult, Request, Tally, open_loop
-from bench.support import FLEETSTAGE, ROOT, command_line, machine, markdown_table, rich_table, stamp, write_section
+from bench.support import (FLEETSTAGE, ROOT, command_line, machine, markdown_table, py_spy, rich_table, stamp,
+                           write_section)
 
 SECTION = "apiload"
 FLEET_API = f"/apis/{world.API_VERSION}"
@@ -57,6 +59,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--watches", type=int, default=4, help="watch streams held open during the load")
     parser.add_argument("--connections", type=int, default=32, help="keep-alive connections of the get/list load")
     parser.add_argument("--run-timeout", type=float, default=300.0, help="seconds allowed for every run to succeed")
+    parser.add_argument("--profile", type=Path, help="speedscope file for a py-spy profile of the hub during the load")
+    parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
     args = parser.parse_args(argv)
     for name in ("runs", "clusters_each", "stages", "rate", "seconds", "connections"):
         if getattr(args, name) <= 0:
@@ -253,16 +257,35 @@ async def measure(args: argparse.Namespace, workdir: Path) -> Outcome:
         await asyncio.gather(*(_create(client, RUNS, world.run_manifest(shape, n)) for n in range(shape.placements)))
         meter = CpuMeter({"hub": hub.pid, "members": agent.pid, "load generator": os.getpid()})
         load_start = time.monotonic()
-        load = asyncio.create_task(open_loop(base, args.rate, args.seconds, request_mix(shape),
-                                             watch_paths(shape, args.watches), args.connections))
-        runs = await _finished_runs(client, shape, args.run_timeout, processes)
-        runs_end = time.monotonic()
-        result = await load
+        async with profiling(hub.pid, args.profile):
+            load = asyncio.create_task(open_loop(base, args.rate, args.seconds, request_mix(shape),
+                                                 watch_paths(shape, args.watches), args.connections))
+            runs = await _finished_runs(client, shape, args.run_timeout, processes)
+            runs_end = time.monotonic()
+            result = await load
         cores = meter.cores()
     succeeded = sum(1 for d in runs if _succeeded(d))
     return Outcome(result, shape.placements, succeeded,
                    runs_end - runs_start if succeeded == shape.placements else None,
                    runs_end <= load_start + result.seconds, cores)
+
+
+@asynccontextmanager
+async def profiling(pid: int, output: Path | None) -> AsyncIterator[None]:
+    """With `output`, py-spy samples process `pid` while the block runs and writes a speedscope file there."""
+    if output is None:
+        yield
+        return
+    spy = await asyncio.create_subprocess_exec(
+        py_spy(), "record", "--pid", str(pid), "--format", "speedscope", "--rate", "100", "--output", str(output),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        _, err = await spy.communicate()
+        if not output.exists():
+            raise RuntimeError(f"py-spy failed ({spy.returncode}): {err.decode(errors='replace')[-500:]}")
 
 
 class CpuMeter:
@@ -347,7 +370,8 @@ def document(args: argparse.Namespace, argv: Sequence[str], outcome: Outcome) ->
         f"`{command_line('bench.apiload', argv)}` (`make bench-apiload`), {stamp()}, {machine()}.",
         f"Three processes on this machine: the hub (`fleetstage hub --no-auth`, orchestrator, read models and "
         f"API in one process, SQLite store, clock x{args.time_scale:g}), {args.runs * args.clusters_each} "
-        f"simulated members (`fleetstage agent --labels-from`) and the load generator (httpx, loopback). "
+        f"simulated members (`fleetstage agent --labels-from`) and the load generator (loopback; get/list over "
+        f"bench/loadgen.py's minimal keep-alive HTTP/1.1 client, watches over httpx). "
         f"{args.runs} placements of {args.clusters_each} clusters each, one run each, strategy of "
         f"{args.stages} stages with a TimedWait of {args.wait} (hub time) after each. The load is open-loop: "
         f"request k leaves at k/{args.rate:g} s whatever the answers; latency counts from that scheduled "
@@ -376,7 +400,8 @@ def main(argv: Sequence[str] | None = None) -> Outcome:
             for name in ("hub", "agent"):
                 console.print(f"--- the end of the {name}'s log:", markup=False)
                 console.print(_tail(Path(workdir) / f"{name}.log"), markup=False)
-    write_section(SECTION, document(args, argv, outcome))
+    if not args.no_doc:
+        write_section(SECTION, document(args, argv, outcome))
     return outcome
 
 

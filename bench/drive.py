@@ -1,15 +1,22 @@
-"""One timed rollout: orchestrator process + simulated fleet + driver on a fresh store, until every run
-of the shape succeeded. Shared by the rollout, latency and many-runs benchmarks."""
+"""One timed rollout: orchestrator process(es) + simulated fleet + driver on a fresh store, until every
+run of the shape succeeded. Shared by the rollout, latency and many-runs benchmarks.
+
+With several orchestrators (one consumer group), the runs start only once the group has settled: every
+orchestrator serves some `placements` partitions (see bench.orchestrators)."""
 from __future__ import annotations
 
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.cpushare import CpuMeter
 from bench.instant import InstantFleet
-from bench.support import opened, orchestrator_process, profiling_this_process
+from bench.orchestrators import orchestrator_group
+from bench.support import opened, profiling_this_process
 from bench.world import RunLog, Shape, apply_placements, apply_runs, fleet_members, publish_hub_objects, run_span
 from eventstore import Event
+from fleetevents.streams import PLACEMENTS
 
 HEARTBEAT_SECONDS = 10.0
 """The simulated members' heartbeat period (the agents' default)."""
@@ -21,8 +28,19 @@ class Outcome:
     span: float
     """Seconds from the first `run.created` to the last `run.succeeded` (orchestrator event times)."""
     peak_rss_mb: float
-    """The orchestrator process's peak resident set (VmHWM), read just before it is stopped."""
+    """The orchestrator process's peak resident set (VmHWM), read just before it is stopped (the largest
+    of them when there are several)."""
     placement_events: list[Event]
+    partitions: list[frozenset[int]] = field(default_factory=list)
+    """The `placements` partitions each orchestrator served when the runs were started."""
+    reassigned: bool = False
+    """Whether that split had changed by the time the last run succeeded (a rebalance during the runs)."""
+    cpu: dict[str, float] = field(default_factory=dict)
+    """CPU seconds each process used from the runs' start to the last success (bench.cpushare names)."""
+    window: float = 0.0
+    """Wall seconds of that window (the driver's clock: appending the runs -> seeing the last success)."""
+    queued: dict[str, float] = field(default_factory=dict)
+    """Seconds each process's threads waited for a core in that window (other work on the machine)."""
 
     @property
     def updates_per_second(self) -> float:
@@ -31,22 +49,28 @@ class Outcome:
 
 async def drive(
     url: str, shape: Shape, workdir: Path, *, timeout: float, profile: Path | None = None,
-    trace_memory: Path | None = None,
+    trace_memory: Path | None = None, orchestrators: int = 1,
 ) -> Outcome:
     """Build the fleet of `shape` on the store at `url`, roll every placement out once, measure. With
-    `profile`, py-spy samples the orchestrator into that file and, while the runs go, this process (the
-    simulated fleet and the driver) into `<profile stem>-fleet.json`. With `trace_memory`, the orchestrator
-    writes its top allocation sites at peak there (tracemalloc: slow, for attribution only)."""
+    `profile`, py-spy samples the orchestrator(s) into that file (`<stem>-N.json` each when several) and,
+    while the runs go, this process (the simulated fleet and the driver) into `<profile stem>-fleet.json`.
+    With `trace_memory` (one orchestrator only), the orchestrator writes its top allocation sites at peak
+    there (tracemalloc: slow, for attribution only)."""
     members = fleet_members(shape)
     fleet_dir = workdir / f"members-{uuid.uuid4().hex[:6]}"  # unused by in-memory targets, required by the fleet
-    async with opened(url) as store, orchestrator_process(url, workdir, profile, trace_memory) as orchestrator:
+    async with opened(url) as store, orchestrator_group(url, workdir, orchestrators, profile, trace_memory) as group:
         async with RunLog(store) as log, InstantFleet(store, members, fleet_dir, heartbeat_interval=HEARTBEAT_SECONDS):
             await publish_hub_objects(store, shape)
             await apply_placements(store, shape)
-            await log.scheduled(shape, timeout, orchestrator.check_alive)
+            await log.scheduled(shape, timeout, group.check_alive)
+            partitions = len(await store.end_offsets(PLACEMENTS))
+            split = await group.settled(partitions, timeout)
             fleet_profile = profile.with_name(f"{profile.stem}-fleet.json") if profile is not None else None
             async with profiling_this_process(fleet_profile):
+                meter, started = CpuMeter(group.pids()), time.monotonic()
                 await apply_runs(store, shape)
-                await log.succeeded(shape, timeout, orchestrator.check_alive)
-            rss = orchestrator.peak_rss_mb()
-        return Outcome(shape, run_span(log), rss, list(log.events))
+                await log.succeeded(shape, timeout, group.check_alive)
+                cpu, queued, window = meter.used(), meter.queued(), time.monotonic() - started
+            reassigned = group.assignment(partitions) != split
+            rss = max(group.peak_rss_mb())
+        return Outcome(shape, run_span(log), rss, list(log.events), split, reassigned, cpu, window, queued)

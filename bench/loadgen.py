@@ -6,6 +6,10 @@ or a lagging client shows in the figures instead of silently lowering the rate (
 omission); the service time (from sending to the end of the body) is kept beside it, and
 `max_dispatch_lag` says how late the client itself queued its worst request. Any non-2xx
 answer or exception is an error, counted per request type with its first few messages kept.
+
+The get/list requests go over `KeepAliveConnection`s, a minimal HTTP/1.1 client: httpx spends a few
+milliseconds of CPU per request, so at a few hundred requests per second the generator itself, not the
+server, would set the pace on a small machine. Watch streams use httpx.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -73,15 +78,74 @@ class LoadResult:
         return [f"{name}: {m}" for name, t in {**self.tallies, "watch": self.watches}.items() for m in t.messages]
 
 
-async def _one(client: httpx.AsyncClient, path: str, due: float, tally: Tally) -> None:
+class KeepAliveConnection:
+    """One keep-alive HTTP/1.1 connection sending GETs one at a time; (re)connects when needed.
+
+    Only answers with a Content-Length are understood (what the hub sends to a get or a list);
+    anything else raises ProtocolError and the connection is dropped.
+    """
+
+    def __init__(self, base_url: str) -> None:
+        url = urlsplit(base_url)
+        if url.scheme != "http" or url.hostname is None:
+            raise ValueError(f"{base_url}: the load generator speaks plain http://host:port only")
+        self.host, self.port = url.hostname, url.port or 80
+        self._head = f"HTTP/1.1\r\nHost: {url.netloc}\r\nAccept: application/json\r\n\r\n".encode()
+        self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def get(self, path: str) -> tuple[int, bytes]:
+        """(status, body) of `GET path`."""
+        if self._streams is None:
+            self._streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self._streams
+        try:
+            writer.write(b"GET " + path.encode() + b" " + self._head)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status, length, keep = _parse_head(head)
+            body = await reader.readexactly(length)
+        except BaseException:
+            self.close()
+            raise
+        if not keep:
+            self.close()
+        return status, body
+
+    def close(self) -> None:
+        if self._streams is not None:
+            self._streams[1].close()
+            self._streams = None
+
+
+class ProtocolError(Exception):
+    """An answer the minimal client does not understand."""
+
+
+def _parse_head(head: bytes) -> tuple[int, int, bool]:
+    """(status, Content-Length, keep the connection) of an HTTP/1.1 response head."""
+    lines = head.decode("latin-1").split("\r\n")
+    try:
+        status = int(lines[0].split(" ", 2)[1])
+    except (IndexError, ValueError):
+        raise ProtocolError(f"not an HTTP status line: {lines[0]!r}") from None
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if "content-length" not in headers:
+        raise ProtocolError(f"HTTP {status} without a Content-Length (headers: {', '.join(headers)})")
+    return status, int(headers["content-length"]), headers.get("connection", "").lower() != "close"
+
+
+async def _one(connection: KeepAliveConnection, path: str, due: float, tally: Tally) -> None:
     sent = time.perf_counter()
     try:
-        response = await client.get(path)
-    except httpx.HTTPError as exc:
+        async with asyncio.timeout(REQUEST_TIMEOUT):
+            status, body = await connection.get(path)
+    except (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ProtocolError) as exc:
         tally.error(f"GET {path}: {type(exc).__name__}: {exc}")
         return
-    if not response.is_success:
-        tally.error(f"GET {path}: HTTP {response.status_code}: {response.text[:200]}")
+    if not 200 <= status < 300:
+        tally.error(f"GET {path}: HTTP {status}: {body[:200].decode(errors='replace')}")
         return
     done = time.perf_counter()
     tally.latencies.append(done - due)
@@ -106,11 +170,15 @@ async def _watch(client: httpx.AsyncClient, path: str, tally: WatchTally) -> Non
         tally.error(f"watch {path}: {type(exc).__name__}: {exc}")
 
 
-async def _sender(client: httpx.AsyncClient, queue: asyncio.Queue[tuple[str, float, Tally] | None]) -> None:
+async def _sender(base_url: str, queue: asyncio.Queue[tuple[str, float, Tally] | None]) -> None:
     """One connection's worth of sending: take due requests off `queue` until None."""
-    while (item := await queue.get()) is not None:
-        path, due, tally = item
-        await _one(client, path, due, tally)
+    connection = KeepAliveConnection(base_url)
+    try:
+        while (item := await queue.get()) is not None:
+            path, due, tally = item
+            await _one(connection, path, due, tally)
+    finally:
+        connection.close()
 
 
 async def open_loop(base_url: str, rate: float, seconds: float, next_request: Callable[[int], Request],
@@ -120,17 +188,13 @@ async def open_loop(base_url: str, rate: float, seconds: float, next_request: Ca
     connections; wait for the stragglers, then close the watches.
 
     Due requests wait in a FIFO queue for a free sender, one per connection (that wait counts in their
-    latency); httpx's own pool is never asked to queue, which costs the client time quadratic in the
-    backlog once the server falls behind."""
+    latency)."""
     tallies: dict[str, Tally] = {}
     watches = WatchTally()
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    timeout = httpx.Timeout(REQUEST_TIMEOUT)
     queue: asyncio.Queue[tuple[str, float, Tally] | None] = asyncio.Queue()
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout) as client, \
-            httpx.AsyncClient(base_url=base_url, timeout=httpx.Timeout(REQUEST_TIMEOUT, read=None)) as watcher:
+    async with httpx.AsyncClient(base_url=base_url, timeout=httpx.Timeout(REQUEST_TIMEOUT, read=None)) as watcher:
         streams = [asyncio.create_task(_watch(watcher, path, watches)) for path in watch_paths]
-        senders = [asyncio.create_task(_sender(client, queue)) for _ in range(connections)]
+        senders = [asyncio.create_task(_sender(base_url, queue)) for _ in range(connections)]
         total = int(rate * seconds)
         lag = 0.0
         start = time.perf_counter()

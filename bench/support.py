@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import platform
@@ -28,7 +29,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from eventstore import EventStore
+from eventstore import Event, EventStore
 from eventstore.factory import open_store
 from fleetevents import registry
 from fleetevents.streams import ALL_STREAMS
@@ -83,6 +84,16 @@ async def opened(url: str) -> AsyncIterator[EventStore]:
         yield store
 
 
+async def read_streams(url: str, streams: Sequence[str]) -> dict[str, list[Event]]:
+    """Every event of `streams` in the store at `url`, from the start to their end now."""
+    read: dict[str, list[Event]] = {}
+    async with opened(url) as store:
+        for stream in streams:
+            async with contextlib.aclosing(store.read(stream)) as events:  # type: ignore[type-var]
+                read[stream] = [event async for event in events]
+    return read
+
+
 @dataclass
 class OrchestratorProcess:
     """A running `fleetstage orchestrator`; `peak_rss_mb()` reads the kernel's high-water mark (VmHWM)."""
@@ -122,13 +133,14 @@ def py_spy() -> str:
 
 @asynccontextmanager
 async def orchestrator_process(
-    url: str, workdir: Path, profile: Path | None = None, trace_memory: Path | None = None
+    url: str, workdir: Path, profile: Path | None = None, trace_memory: Path | None = None,
+    log_level: str = "warning",
 ) -> AsyncIterator[OrchestratorProcess]:
-    """`fleetstage orchestrator --store url` as a child process. With `trace_memory`, through
-    bench/tracemem.py (allocation sites at peak written to `trace_memory`); with `profile`, under
-    `py-spy record` writing a speedscope profile there.
+    """`fleetstage orchestrator --store url --log-level log_level` as a child process. With
+    `trace_memory`, through bench/tracemem.py (allocation sites at peak written to `trace_memory`, warnings
+    only); with `profile`, under `py-spy record` writing a speedscope profile there.
     Stopped with SIGINT (py-spy then writes the profile)."""
-    command: list[str] = [str(FLEETSTAGE), "orchestrator", "--store", url, "--log-level", "warning"]
+    command: list[str] = [str(FLEETSTAGE), "orchestrator", "--store", url, "--log-level", log_level]
     if trace_memory is not None:
         command = [sys.executable, "-m", "bench.tracemem", "--store", url, "--tracemalloc", str(trace_memory)]
     if profile is not None:

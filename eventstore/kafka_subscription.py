@@ -3,7 +3,15 @@
 Exactly once (aiokafka has no KIP-447): one transactional producer per owned input partition, with the
 stable id `{prefix}{group}-{stream}-{partition}`, created when the partition is assigned and closed when
 it goes. The handler's events and the group's new offset are written in one transaction; a zombie that
-lost the partition is fenced by the new owner's producer (ProducerFenced) and drops the partition.
+lost the partition is fenced by the new owner's producer (ProducerFenced) and drops the partition. So
+does a member whose producer the broker fenced by aborting a transaction left open past the transaction
+timeout (a paused broker), whose producer broke, or whose batch failed on any Kafka error (the handler's
+reads too): it also rejoins the group, since no rebalance would come otherwise, and the rebalance gives
+the partition back fresh from the committed offset.
+A batch the handler answers with nothing (the member's own outputs read back, transaction markers) is
+committed with a plain group commit, which the group fences by generation: a transaction of offsets alone
+would make the partition's next transaction wait for it to complete (the broker answers
+CONCURRENT_TRANSACTIONS and aiokafka retries after `retry_backoff_ms`, 100 ms).
 At least once: the events are appended, then the offset committed.
 
 Rebalances are eager (every member revokes everything, then gets its new share): the listener only
@@ -23,7 +31,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import CommitFailedError, IllegalStateError, ProducerFenced
+from aiokafka.errors import IllegalStateError, KafkaError
 
 from eventstore.groupsubscription import GroupSubscription
 from eventstore.records import Event
@@ -191,38 +199,61 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
         return producer
 
     async def _handle_all(self, consumer: AIOKafkaConsumer, fetched: dict[TopicPartition, list[Any]]) -> None:
+        """Handle the batches of the owned partitions concurrently (each has its own producer, so their
+        transactions overlap; the handler is never called twice at once for one partition). All of them
+        finish, committed or not, before the first error, if any, is raised."""
+        batches = []
         for p in sorted(self._producers):
-            if p not in self._producers:  # fenced while an earlier partition was handled
-                continue
             tp = TopicPartition(self._topic, p)
             records = fetched.get(tp, [])
             position = await consumer.position(tp)
             if records or position > self._committed[p]:  # records, or only transaction markers passed
-                await self._handle(tp, records, position)
+                batches.append(self._handle(tp, records, position))
+        outcomes = await asyncio.gather(*batches, return_exceptions=True)
+        failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        for failure in failures[1:]:
+            log.error("group %s on %s: another partition's batch failed too: %r", self._group, self._stream, failure)
+        if failures:
+            raise failures[0]
 
     async def _handle(self, tp: TopicPartition, records: Sequence[Any], next_offset: int) -> None:
         assert self._consumer is not None
         p = tp.partition
-        events = await self._store.decode_records(self._stream, p, records)
-        outputs: Sequence[Event] = (await self._handler(p, events) or ()) if events else ()
-        encoded = await self._store.encode(outputs)
         producer = self._producers[p]
-        try:
-            if producer is not None:
+        try:  # a Kafka error anywhere (the handler's own reads too) leaves the batch uncommitted
+            events = await self._store.decode_records(self._stream, p, records)
+            outputs: Sequence[Event] = (await self._handler(p, events) or ()) if events else ()
+            encoded = await self._store.encode(outputs)
+            if producer is not None and encoded:
                 await self._store.write(producer, encoded, {tp: next_offset}, self._group)
-            else:
+            else:  # nothing to write with it (see the module docstring): a plain group commit
                 if outputs:
                     await self._store.append(outputs)
                 await self._consumer.commit({tp: next_offset})
-        except (ProducerFenced, CommitFailedError) as exc:
-            log.warning(
-                "group %s lost partition %s of %s (another member owns it now): %r", self._group, p, self._stream, exc
-            )
-            await self._drop([p])
-            self._consumer.pause(tp)  # until a rebalance gives it back (fresh, from the committed offset)
+        except KafkaError as exc:
+            await self._lose(tp, exc)
             return
         self._committed[p] = next_offset
         self._progress.fire()
+
+    async def _lose(self, tp: TopicPartition, exc: KafkaError) -> None:
+        """The batch of `tp` was not committed: the partition's producer was fenced (by a new owner, or by
+        the broker aborting a transaction left open past the transaction timeout, e.g. across a broker
+        pause) or broke (aiokafka stops a producer for good on an unexpected error), the group moved on,
+        or a request of the handler's timed out (a broker frozen past the request timeout).
+        Drop the partition and rejoin the group: the rebalance gives it back, to this member or to its new
+        owner, with a fresh producer from the committed offset. Without the rejoin, a member fenced by the
+        broker alone would keep the partition in its assignment and never handle it again."""
+        assert self._consumer is not None
+        log.warning(
+            "group %s lost partition %s of %s (fenced, its producer failed or the brokers did not answer): %r; "
+            "rejoining the group to take it again from the committed offset", self._group, tp.partition,
+            self._stream, exc,
+        )
+        self._joined = False  # not caught up until the rebalance is reconciled
+        await self._drop([tp.partition])
+        self._consumer.pause(tp)  # until the rebalance: the new assignment starts unpaused
+        self._consumer._coordinator.request_rejoin()  # aiokafka has no public call for this
 
     async def _drop(self, partitions: Sequence[int]) -> None:
         """Stop handling `partitions` (revoked or fenced) and tell the handler to forget them."""
@@ -244,9 +275,12 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
 
 
 async def _committed_position(consumer: AIOKafkaConsumer, tp: TopicPartition) -> int:
-    """Seek `tp` to the group's committed offset as the broker has it now (the earliest when none)."""
+    """Seek `tp` to the group's committed offset as the broker has it now (the earliest when none: the
+    consumer's position may have moved past records fetched and dropped in a rebalance)."""
     committed = await consumer.committed(tp)
-    if committed is not None and committed != await consumer.position(tp):
+    if committed is None:
+        await consumer.seek_to_beginning(tp)
+    elif committed != await consumer.position(tp):
         consumer.seek(tp, committed)
     return await consumer.position(tp)
 

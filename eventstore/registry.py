@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 import orjson
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Json, TypeAdapter, ValidationError
 
 from eventstore.errors import DecodeError, EventValidationError, UnknownEventTypeError
 
@@ -24,6 +24,7 @@ class EventRegistry:
     def __init__(self) -> None:
         self._models: dict[str, type[BaseModel]] = {}
         self._types: dict[type[BaseModel], str] = {}
+        self._many: dict[str, Callable[[list[bytes]], list[BaseModel]]] = {}
 
     def event(self, type_: str) -> Callable[[M], M]:
         """Class decorator: register `cls` as the payload model of events of type `type_`."""
@@ -80,6 +81,17 @@ class EventRegistry:
     def encode(data: BaseModel) -> bytes:
         """The JSON bytes of a payload (pydantic-core serializer; no intermediate dict)."""
         return data.__pydantic_serializer__.to_json(data, by_alias=True)
+
+    def decode_many(self, type_: str, bodies: list[bytes]) -> list[BaseModel]:
+        """The typed payloads of many stored records of one type, in one pydantic call.
+
+        Raises UnknownEventTypeError, or ValidationError when any body is not valid (find which with `decode`).
+        """
+        validate = self._many.get(type_)
+        if validate is None:
+            adapter = TypeAdapter(list[Json[self.model_for(type_)]])  # type: ignore[misc]
+            validate = self._many[type_] = adapter.validator.validate_python
+        return validate(bodies)
 
     def decode(self, type_: str, body: bytes) -> BaseModel:
         """The typed payload of a stored record. Raises DecodeError with the reason."""

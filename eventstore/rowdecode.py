@@ -4,7 +4,8 @@ A slice of rows is decoded column by column: payloads are validated with one pyd
 type (`list[Json[Model]]`), times parsed with one `map`, and events and positions are built by setting
 each slot for the whole slice with one C-level `map` over the slot descriptor, instead of the
 frozen-dataclass `__init__` (one `object.__setattr__` call in bytecode per field per event). A row that
-cannot be decoded becomes a DeadLetter with the reason `EventRegistry.decode` gives.
+cannot be decoded becomes a DeadLetter with the reason `EventRegistry.decode` gives (the Kafka backend,
+which decodes fetched records as rows too, makes its own dead letters that keep the original record).
 """
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from datetime import datetime, timezone
+from functools import partial
 from itertools import repeat
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, Json, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from eventstore.errors import DecodeError, UnknownEventTypeError
 from eventstore.records import DeadLetter, Event, Position
@@ -86,18 +88,25 @@ def dead_letter(stream: str, partition: int, row: Row, reason: str) -> DeadLette
     )
 
 
+DeadLetterOf = Callable[[Row, str], DeadLetter]
+"""The dead letter of an undecodable row, given the reason (a backend may keep its original record)."""
+
+
 class RowDecoder:
     """Decodes slices of rows of one (stream, partition) against `registry`."""
 
     def __init__(self, registry: EventRegistry) -> None:
         self._registry = registry
-        self._adapters: dict[type[BaseModel], TypeAdapter[list[BaseModel]]] = {}
 
-    def decode(self, stream: str, partition: int, rows: Sequence[Row]) -> tuple[list[Event], list[DeadLetter]]:
-        """The typed events of `rows` in order, and dead letters for the rows that cannot be decoded."""
+    def decode(
+        self, stream: str, partition: int, rows: Sequence[Row], dead_letter_of: DeadLetterOf | None = None
+    ) -> tuple[list[Event], list[DeadLetter]]:
+        """The typed events of `rows` in order, and dead letters for the rows that cannot be decoded
+        (made by `dead_letter_of`, by default `dead_letter` with the envelope as CloudEvents headers)."""
         dead: list[DeadLetter] = []
-        payloads = self._payloads(stream, partition, rows, dead)
-        times = self._times(stream, partition, rows, payloads, dead)
+        letter = dead_letter_of or partial(dead_letter, stream, partition)
+        payloads = self._payloads(rows, letter, dead)
+        times = self._times(rows, payloads, letter, dead)
         if dead:
             kept = [i for i, at in enumerate(times) if at is not None]
             rows, payloads, times = [rows[i] for i in kept], [payloads[i] for i in kept], [times[i] for i in kept]
@@ -122,9 +131,9 @@ class RowDecoder:
         })
         return events, dead
 
+    @staticmethod
     def _times(
-        self, stream: str, partition: int, rows: Sequence[Row], payloads: Sequence[BaseModel | None],
-        dead: list[DeadLetter],
+        rows: Sequence[Row], payloads: Sequence[BaseModel | None], letter: DeadLetterOf, dead: list[DeadLetter]
     ) -> list[datetime | None]:
         """The time of each row (None for a dead-lettered row)."""
         if not dead:
@@ -137,41 +146,35 @@ class RowDecoder:
             try:
                 times.append(None if payload is None else datetime.fromisoformat(row[4]))
             except ValueError as exc:
-                dead.append(dead_letter(stream, partition, row, f"invalid time {row[4]!r}: {exc}"))
+                dead.append(letter(row, f"invalid time {row[4]!r}: {exc}"))
                 times.append(None)
         return times
 
-    def _payloads(
-        self, stream: str, partition: int, rows: Sequence[Row], dead: list[DeadLetter]
-    ) -> list[BaseModel | None]:
+    def _payloads(self, rows: Sequence[Row], letter: DeadLetterOf, dead: list[DeadLetter]) -> list[BaseModel | None]:
         """The payload of each row (None for a dead-lettered row), validated in one call per type."""
         types = set(map(_type_of, rows))
         if len(types) == 1:
-            return self._validate(stream, partition, types.pop(), rows, dead)
+            return self._validate(types.pop(), rows, letter, dead)
         groups: dict[str, list[int]] = {}
         for index, row in enumerate(rows):
             groups.setdefault(row[2], []).append(index)
         payloads: list[BaseModel | None] = [None] * len(rows)
         for type_, indexes in groups.items():
-            for index, payload in zip(indexes, self._validate(stream, partition, type_, [rows[i] for i in indexes], dead)):
+            for index, payload in zip(indexes, self._validate(type_, [rows[i] for i in indexes], letter, dead)):
                 payloads[index] = payload
         return payloads
 
     def _validate(
-        self, stream: str, partition: int, type_: str, rows: Sequence[Row], dead: list[DeadLetter]
+        self, type_: str, rows: Sequence[Row], letter: DeadLetterOf, dead: list[DeadLetter]
     ) -> list[BaseModel | None]:
         try:
-            model = self._registry.model_for(type_)
-            adapter = self._adapters.get(model)
-            if adapter is None:
-                adapter = self._adapters[model] = TypeAdapter(list[Json[model]])  # type: ignore[valid-type]
-            return adapter.validate_python(list(map(_body_of, rows)))
+            return self._registry.decode_many(type_, list(map(_body_of, rows)))
         except (UnknownEventTypeError, ValidationError):
-            return [self._decode_one(stream, partition, row, dead) for row in rows]
+            return [self._decode_one(row, letter, dead) for row in rows]
 
-    def _decode_one(self, stream: str, partition: int, row: Row, dead: list[DeadLetter]) -> BaseModel | None:
+    def _decode_one(self, row: Row, letter: DeadLetterOf, dead: list[DeadLetter]) -> BaseModel | None:
         try:
             return self._registry.decode(row[2], row[10])
         except DecodeError as exc:
-            dead.append(dead_letter(stream, partition, row, exc.reason))
+            dead.append(letter(row, exc.reason))
             return None

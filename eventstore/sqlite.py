@@ -2,8 +2,9 @@
 
 Every database call runs on one dedicated worker thread per store (stdlib sqlite3, autocommit mode,
 `BEGIN IMMEDIATE` for each write transaction, a busy timeout for the other processes). Offsets are
-dense from 0 per (stream, partition). Readers wake at once on this process's writes and see other
-processes' writes by polling `PRAGMA data_version` (every few milliseconds while someone waits).
+dense from 0 per (stream, partition). Readers wake at once on this process's writes, and on other
+processes' commits through `eventstore.wakeups` (a datagram per commit); where Unix sockets cannot be
+used, by polling `PRAGMA data_version` (every few milliseconds while someone waits).
 Group membership is a lease row per (group, stream) renewed while the member runs; every commit
 checks, in its own transaction, that the lease is still the member's (fencing).
 """
@@ -27,6 +28,7 @@ from eventstore.registry import EventRegistry
 from eventstore.rowdecode import DEFAULT_ACTOR, DEFAULT_CONTENT_TYPE, DEFAULT_SOURCE, Row
 from eventstore.sqlitetx import write_transaction
 from eventstore.store import StreamSpec
+from eventstore.wakeups import Wakeups
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -120,6 +122,7 @@ class SqliteEventStore(LocalLogStore):
         self._db: sqlite3.Connection | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._poller: asyncio.Task[None] | None = None
+        self._wakeups: Wakeups | None = None
         self._partitions: dict[str, int] = {}
 
     async def open(self) -> None:
@@ -127,7 +130,11 @@ class SqliteEventStore(LocalLogStore):
             return
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"eventstore-{self.path.name}")
         self._db = await asyncio.get_running_loop().run_in_executor(self._executor, self._connect)
-        self._poller = asyncio.create_task(self._watch_other_writers(), name=f"eventstore-watch-{self.path.name}")
+        wakeups = Wakeups(self.path.resolve().with_name(f"{self.path.name}.wake"), self._signal.fire)
+        if wakeups.open():
+            self._wakeups = wakeups
+        else:
+            self._poller = asyncio.create_task(self._watch_other_writers(), name=f"eventstore-watch-{self.path.name}")
 
     async def close(self) -> None:
         if self._db is None or self._executor is None:
@@ -135,6 +142,10 @@ class SqliteEventStore(LocalLogStore):
         if self._poller is not None:
             self._poller.cancel()
             await asyncio.wait([self._poller])
+            self._poller = None
+        if self._wakeups is not None:
+            self._wakeups.close()
+            self._wakeups = None
         db, executor = self._db, self._executor
         self._db = None
         await asyncio.get_running_loop().run_in_executor(executor, db.close)
@@ -147,7 +158,7 @@ class SqliteEventStore(LocalLogStore):
         if not events:
             return []
         positions = await self._call(self._append, events)
-        self._signal.fire()
+        self._changed()
         return positions
 
     async def end_offsets(self, stream: str) -> dict[int, int]:
@@ -172,7 +183,7 @@ class SqliteEventStore(LocalLogStore):
 
     async def _release(self, group: str, stream: str, owner: str) -> None:
         await self._call(self._release_lease, group, stream, owner)
-        self._signal.fire()
+        self._changed()
 
     async def _committed(self, group: str, stream: str) -> dict[int, int]:
         return await self._call(self._group_positions, group, stream)
@@ -182,7 +193,7 @@ class SqliteEventStore(LocalLogStore):
     ) -> None:
         await self._call(self._commit_batch, group, stream, owner, partition, next_offset, events)
         if events:
-            self._signal.fire()
+            self._changed()
 
     # --- plumbing -------------------------------------------------------------------------------------
 
@@ -190,6 +201,12 @@ class SqliteEventStore(LocalLogStore):
         if self._db is None:
             raise StoreClosedError(f"the event store {self.path} is not open: use `async with store:` or open()")
         return await asyncio.get_running_loop().run_in_executor(self._executor, lambda: fn(*args, **kwargs))
+
+    def _changed(self) -> None:
+        """After a commit others may wait for: wake this process's readers and the other processes'."""
+        self._signal.fire()
+        if self._wakeups is not None:
+            self._wakeups.notify()
 
     async def _watch_other_writers(self) -> None:
         """Fire the change signal when another connection commits (polled while someone waits)."""

@@ -8,10 +8,11 @@ Semantics every backend keeps (the contract tests in tests/eventstore/ prove the
 - `read` replays from the beginning (or given offsets) up to the end seen when the call started,
   or with `follow=True` keeps going with new events as they arrive.
 - `subscribe` consumes a stream as a named group. The handler gets batches of one partition and returns
-  the events it wants appended. With `exactly_once=True` those events and the group's new position are
-  written in one transaction (Kafka transactions / one SQLite transaction): a crash never duplicates
-  them. With `exactly_once=False` the events are appended, then the position committed: a crash between
-  the two redelivers the batch (at least once).
+  the events it wants appended. It may be called for several partitions at once (Kafka handles the owned
+  partitions' batches concurrently), never twice at once for one partition. With `exactly_once=True`
+  those events and the group's new position are written in one transaction (Kafka transactions / one
+  SQLite transaction): a crash never duplicates them. With `exactly_once=False` the events are appended,
+  then the position committed: a crash between the two redelivers the batch (at least once).
 - A record that cannot be decoded is never handed to a handler: it is put in the dead letters with the
   reason, counted and logged, and consumption goes on.
 - A handler that raises stops its subscription without committing that batch; the exception comes out

@@ -44,6 +44,7 @@ from resources.kinds import KindInfo, lookup_kind
 OUTCOME_HEADER = "X-Fleetstage-Outcome"
 NOW_HEADER = "X-Fleetstage-Now"
 AUDIT_FILTERS = ("placement", "run", "cluster", "actor", "type")
+JSON = "application/json"
 
 
 @dataclass
@@ -58,7 +59,7 @@ class ApiServices:
 
 
 def _json(body: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=headers)
+    return Response(orjson.dumps(body), status_code=status, media_type=JSON, headers=headers)
 
 
 def _parse_time(text: str, param: str) -> datetime:
@@ -161,30 +162,31 @@ class ObjectEndpoints:
         query = request.query_params
         namespace = target.namespace if info.namespaced else None
         if target.name is not None:
-            return _json(await self._get_one(info, target.name, namespace, query.get("at")))
+            return await self._get_one(info, target.name, namespace, query.get("at"))
         selector = query.get("labelSelector") or None
         try:
             matches = parse_selector(selector)
         except ValueError as exc:
             raise bad_request(f"labelSelector: {exc}") from None
         if query.get("watch") in ("true", "1"):
-            return StreamingResponse(self._watch(info, namespace, matches), media_type="application/json")
-        items = await self.s.read.list(info.kind, namespace, label_selector=selector)
+            return StreamingResponse(self._watch(info, namespace, matches), media_type=JSON)
+        items = await self.s.read.list_json(info.kind, namespace, label_selector=selector)
         return _json({
             "apiVersion": info.api_version,
             "kind": f"{info.kind}List",
             "metadata": {},
-            "items": items,
+            "items": [orjson.Fragment(item) for item in items],
         })
 
-    async def _get_one(self, info: KindInfo, name: str, namespace: str | None, at: str | None) -> Document:
+    async def _get_one(self, info: KindInfo, name: str, namespace: str | None, at: str | None) -> Response:
         if at is not None:
             doc = await self.s.read.get_at(info.kind, name, _parse_time(at, "at"), namespace)
+            body = None if doc is None else orjson.dumps(doc)
         else:
-            doc = await self.s.read.get(info.kind, name, namespace)
-        if doc is None:
+            body = await self.s.read.get_json(info.kind, name, namespace)
+        if body is None:
             raise not_found(resource_name(info), name)
-        return doc
+        return Response(body, media_type=JSON)
 
     async def _watch(self, info: KindInfo, namespace: str | None, matches: Any) -> AsyncIterator[bytes]:
         async for change, doc in self.s.read.watch(info.kind, namespace):

@@ -22,6 +22,10 @@ class ReadModel(Protocol):
         """The current document of an object, or None."""
         ...
 
+    async def get_json(self, kind: str, name: str, namespace: str | None = None) -> bytes | None:
+        """`get` as JSON bytes (keys sorted; what the API answers, without a round trip through dicts)."""
+        ...
+
     def kinds(self) -> list[str]:
         """The kinds that have at least one document."""
         ...
@@ -45,6 +49,11 @@ class ReadModel(Protocol):
 
     async def audit(self, **filters: Any) -> list[Document]:
         """Audit entries (who did what, when) matching `filters` (placement, run, cluster, actor, since, until)."""
+        ...
+
+    async def list_json(self, kind: str, namespace: str | None = None,
+                        label_selector: str | None = None) -> list[bytes]:
+        """`list` as the JSON bytes of each document."""
         ...
 
     async def list(self, kind: str, namespace: str | None = None,

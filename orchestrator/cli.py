@@ -8,6 +8,7 @@ import signal
 from eventstore.factory import open_store
 from fleetevents import registry
 from orchestrator.clock import make_clock, parse_epoch
+from orchestrator.gcsettings import tune_collector
 from orchestrator.service import Orchestrator
 from resources.duration import parse_duration
 
@@ -35,6 +36,7 @@ def run_orchestrator(
 ) -> None:
     """Blocking entry point: serve until Ctrl-C / SIGTERM. With `time_scale` != 1, processes that must
     agree on the virtual time (several orchestrators, a hub) should get the same `time_epoch`."""
+    tune_collector()
     try:
         asyncio.run(serve(store_url, time_scale, stuck_threshold, time_epoch))
     except KeyboardInterrupt:

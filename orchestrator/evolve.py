@@ -8,12 +8,14 @@ instance had.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from typing import Any
+
+from immutables import Map
 
 from eventstore import Event
 from fleetevents import placements as pe
 from fleetevents import runs as re
+from orchestrator.changed import changed
 from orchestrator.state import (
     ApprovalState,
     PlacementState,
@@ -55,40 +57,40 @@ def evolve_all(state: PlacementState, events: Iterable[Event]) -> PlacementState
 
 @_folds(pe.PlacementApplied)
 def _placement_applied(s: PlacementState, d: pe.PlacementApplied, e: Event) -> PlacementState:
-    return replace(s, placement=ClusterResourcePlacement.model_validate(d.manifest), generation=d.generation)
+    return changed(s, placement=ClusterResourcePlacement.model_validate(d.manifest), generation=d.generation)
 
 
 @_folds(pe.PlacementDeleted)
 def _placement_deleted(s: PlacementState, d: pe.PlacementDeleted, e: Event) -> PlacementState:
-    return replace(s, placement=None)
+    return changed(s, placement=None)
 
 
 @_folds(pe.PolicySnapshotCreated)
 def _policy_created(s: PlacementState, d: pe.PolicySnapshotCreated, e: Event) -> PlacementState:
-    return replace(s, policy_snapshots=(*s.policy_snapshots, PolicySnapshot(d.index, d.policy_hash)))
+    return changed(s, policy_snapshots=(*s.policy_snapshots, PolicySnapshot(d.index, d.policy_hash)))
 
 
 @_folds(pe.PolicySnapshotDeleted)
 def _policy_deleted(s: PlacementState, d: pe.PolicySnapshotDeleted, e: Event) -> PlacementState:
-    snaps = tuple(replace(p, deleted=True) if p.index == d.index else p for p in s.policy_snapshots)
-    return replace(s, policy_snapshots=snaps)
+    snaps = tuple(changed(p, deleted=True) if p.index == d.index else p for p in s.policy_snapshots)
+    return changed(s, policy_snapshots=snaps)
 
 
 @_folds(pe.PlacementScheduled)
 def _scheduled(s: PlacementState, d: pe.PlacementScheduled, e: Event) -> PlacementState:
-    return replace(s, scheduled=d)
+    return changed(s, scheduled=d)
 
 
 @_folds(pe.ResourceSnapshotCreated)
 def _resources_created(s: PlacementState, d: pe.ResourceSnapshotCreated, e: Event) -> PlacementState:
     snap = ResourceSnapshot(d.index, d.resource_hash, tuple(d.selected_resources))
-    return replace(s, resource_snapshots=(*s.resource_snapshots, snap))
+    return changed(s, resource_snapshots=(*s.resource_snapshots, snap))
 
 
 @_folds(pe.ResourceSnapshotDeleted)
 def _resources_deleted(s: PlacementState, d: pe.ResourceSnapshotDeleted, e: Event) -> PlacementState:
-    snaps = tuple(replace(r, deleted=True) if r.index == d.index else r for r in s.resource_snapshots)
-    return replace(s, resource_snapshots=snaps)
+    snaps = tuple(changed(r, deleted=True) if r.index == d.index else r for r in s.resource_snapshots)
+    return changed(s, resource_snapshots=snaps)
 
 
 # --- runs ----------------------------------------------------------------------------------------------
@@ -96,7 +98,7 @@ def _resources_deleted(s: PlacementState, d: pe.ResourceSnapshotDeleted, e: Even
 
 def _update_run(s: PlacementState, name: str, **changes: Any) -> PlacementState:
     run = s.runs.get(name)
-    return s if run is None else s.with_run(replace(run, **changes))
+    return s if run is None else s.with_run(changed(run, **changes))
 
 
 def _update_stage(s: PlacementState, run_name: str, stage_name: str, **changes: Any) -> PlacementState:
@@ -104,11 +106,17 @@ def _update_stage(s: PlacementState, run_name: str, stage_name: str, **changes: 
     stage = run.stage(stage_name) if run is not None else None
     if run is None or stage is None:
         return s
-    return s.with_run(run.with_stage(replace(stage, **changes)))
+    return s.with_run(run.with_stage(changed(stage, **changes)))
 
 
 def _release_clusters(s: PlacementState, run_name: str) -> PlacementState:
-    return replace(s, updating={c: r for c, r in s.updating.items() if r != run_name})
+    released = [c for c, r in s.updating.items() if r == run_name]
+    if not released:
+        return s
+    updating = s.updating.mutate()
+    for cluster in released:
+        del updating[cluster]
+    return changed(s, updating=updating.finish())
 
 
 @_folds(re.RunCreated)
@@ -136,7 +144,7 @@ def _run_state_changed(s: PlacementState, d: re.RunStateChanged, e: Event) -> Pl
     if run is None:
         return s
     spec = run.resource.spec.model_copy(update={"state": d.state})
-    return s.with_run(replace(run, resource=run.resource.model_copy(update={"spec": spec}), generation=d.generation))
+    return s.with_run(changed(run, resource=run.resource.model_copy(update={"spec": spec}), generation=d.generation))
 
 
 @_folds(re.RunProgressing)
@@ -177,7 +185,7 @@ def _run_failed(s: PlacementState, d: re.RunFailed, e: Event) -> PlacementState:
 @_folds(re.RunDeleted)
 def _run_deleted(s: PlacementState, d: re.RunDeleted, e: Event) -> PlacementState:
     s = _release_clusters(s, d.run)
-    return replace(s, runs={n: r for n, r in s.runs.items() if n != d.run})
+    return changed(s, runs={n: r for n, r in s.runs.items() if n != d.run})
 
 
 # --- stages and clusters -----------------------------------------------------------------------------
@@ -219,34 +227,48 @@ def _update_cluster(s: PlacementState, run_name: str, stage_name: str, cluster: 
     progress = stage.cluster(cluster) if stage is not None else None
     if run is None or stage is None or progress is None:
         return s
-    return s.with_run(run.with_stage(stage.with_cluster(replace(progress, **changes))))
+    return s.with_run(run.with_stage(stage.with_cluster(changed(progress, **changes))))
 
 
 @_folds(re.ClusterUpdateStarted)
 def _cluster_started(s: PlacementState, d: re.ClusterUpdateStarted, e: Event) -> PlacementState:
+    previous = s.updating.get(d.cluster)
+    if previous is not None and previous != d.run:
+        s = _taken_over(s, previous, d.cluster)
     s = _update_cluster(s, d.run, d.stage, d.cluster, started_at=e.time)
-    return replace(s, updating={**s.updating, d.cluster: d.run})
+    return changed(s, updating=s.updating.set(d.cluster, d.run))
 
 
-def _finish_cluster(s: PlacementState, run: str, cluster: str) -> PlacementState:
-    if s.updating.get(cluster) != run:
-        return s
-    return replace(s, updating={c: r for c, r in s.updating.items() if c != cluster})
+def _taken_over(s: PlacementState, run_name: str, cluster: str) -> PlacementState:
+    """Marks `cluster` as taken over in the stages of `run_name` where it is in flight."""
+    run = s.runs.get(run_name)
+    for stage in run.all_stages() if run is not None else ():
+        progress = stage.cluster(cluster)
+        if progress is not None and progress.in_flight:
+            s = _update_stage(s, run_name, stage.name, taken_over=stage.taken_over | {cluster})
+    return s
+
+
+def _released(updating: Map[str, str], run: str, cluster: str) -> Map[str, str]:
+    """`updating` without `cluster` if `run` is the one updating it (a later run may have taken it over)."""
+    return updating.delete(cluster) if updating.get(cluster) == run else updating
 
 
 @_folds(re.ClusterUpdateSucceeded)
 def _cluster_succeeded(s: PlacementState, d: re.ClusterUpdateSucceeded, e: Event) -> PlacementState:
-    s = _finish_cluster(_update_cluster(s, d.run, d.stage, d.cluster, outcome="succeeded"), d.run, d.cluster)
+    s = _update_cluster(s, d.run, d.stage, d.cluster, outcome="succeeded")
     run = s.runs.get(d.run)
     if run is not None and (stage := run.stage(d.stage)) is not None and stage.is_deletion:
-        return replace(s, deployed={c: i for c, i in s.deployed.items() if c != d.cluster})
-    return replace(s, deployed={**s.deployed, d.cluster: d.resource_snapshot_index})
+        deployed = s.deployed.delete(d.cluster) if d.cluster in s.deployed else s.deployed
+    else:
+        deployed = s.deployed.set(d.cluster, d.resource_snapshot_index)
+    return changed(s, updating=_released(s.updating, d.run, d.cluster), deployed=deployed)
 
 
 @_folds(re.ClusterUpdateFailed)
 def _cluster_failed(s: PlacementState, d: re.ClusterUpdateFailed, e: Event) -> PlacementState:
     s = _update_cluster(s, d.run, d.stage, d.cluster, outcome="failed", message=d.message)
-    return _finish_cluster(s, d.run, d.cluster)
+    return changed(s, updating=_released(s.updating, d.run, d.cluster))
 
 
 # --- approvals -----------------------------------------------------------------------------------------
@@ -256,13 +278,13 @@ def _update_approval(s: PlacementState, name: str, **changes: Any) -> PlacementS
     approval = s.approvals.get(name)
     if approval is None:
         return s
-    return replace(s, approvals={**s.approvals, name: replace(approval, **changes)})
+    return changed(s, approvals={**s.approvals, name: changed(approval, **changes)})
 
 
 @_folds(re.ApprovalRequested)
 def _approval_requested(s: PlacementState, d: re.ApprovalRequested, e: Event) -> PlacementState:
     approval = ApprovalState(d.name, d.run, d.stage, d.task)
-    return replace(s, approvals={**s.approvals, d.name: approval})
+    return changed(s, approvals={**s.approvals, d.name: approval})
 
 
 @_folds(re.ApprovalGranted)
@@ -287,5 +309,5 @@ def _approval_accepted(s: PlacementState, d: re.ApprovalAccepted, e: Event) -> P
 
 @_folds(re.ApprovalDeleted)
 def _approval_deleted(s: PlacementState, d: re.ApprovalDeleted, e: Event) -> PlacementState:
-    return replace(s, approvals={n: a for n, a in s.approvals.items() if n != d.name})
+    return changed(s, approvals={n: a for n, a in s.approvals.items() if n != d.name})
 

@@ -69,7 +69,10 @@ def cluster_reported(state: PlacementState, report: ClusterUpdated) -> list[Payl
 
 
 def failure(state: PlacementState, run: RunState, stage: StageProgress) -> list[Payload]:
-    """Events that end the run when a cluster of `stage` failed or was taken over (else nothing)."""
+    """Events that end the run when a cluster of `stage` failed or was taken over (else nothing).
+    The stage is searched only when it counts a failed cluster or recorded a take-over."""
+    if not stage.clusters.failed and not stage.taken_over:
+        return []
     for cluster in stage.clusters:
         owner = state.updating.get(cluster.name)
         if cluster.in_flight and owner is not None and owner != run.name:
@@ -98,8 +101,7 @@ def step(state: PlacementState, run: RunState, now: datetime, settings: Settings
         return _start(state, run, stage)
     if stage.is_deletion:
         return _deletion(state, run, stage) or _stuck(run, stage, now, settings)
-    pending = [c for c in stage.clusters if c.outcome != "succeeded"]
-    if pending:
+    if stage.clusters.succeeded < len(stage.clusters):
         return _start_clusters(state, run, stage) or _stuck(run, stage, now, settings)
     if stage.waiting_at is None:
         return [StageWaiting(run=run.name, stage=stage.name)]
@@ -135,32 +137,38 @@ def _start(state: PlacementState, run: RunState, stage: StageProgress) -> list[P
 
 
 def _start_clusters(state: PlacementState, run: RunState, stage: StageProgress) -> list[Payload]:
-    free = stage.max_concurrency - len(stage.in_flight())
-    waiting = [c for c in stage.clusters if c.started_at is None]
-    events: list[Payload] = []
-    for cluster in waiting[:max(0, free)]:
-        events += _update(state, run, stage, cluster)
-    return events
+    free = stage.max_concurrency - stage.clusters.in_flight
+    return _updates(state, run, stage, stage.clusters.unstarted(free))
 
 
-def _update(state: PlacementState, run: RunState, stage: StageProgress, cluster: ClusterProgress) -> list[Payload]:
+def _updates(
+    state: PlacementState, run: RunState, stage: StageProgress, clusters: list[ClusterProgress]
+) -> list[Payload]:
+    """Start updating `clusters`: ClusterUpdateStarted and the agent's ClusterUpdateRequested for each."""
+    if not clusters:
+        return []
     assert run.plan is not None
     index = run.plan.resource_snapshot_index
     snapshot = state.resource_snapshot(index)
     assert snapshot is not None  # checked at initialisation; snapshots are never dropped from state
-    resources = [] if stage.is_deletion else [dict(r) for r in snapshot.resources]
-    return [
-        ClusterUpdateStarted(run=run.name, stage=stage.name, cluster=cluster.name, resource_snapshot_index=index),
-        ClusterUpdateRequested(run=run.name, placement=state.name, stage=stage.name, cluster=cluster.name,
-                               resource_snapshot_index=index, resources=resources, delete=stage.is_deletion),
-    ]
+    resources = [] if stage.is_deletion else list(snapshot.resources)  # each payload validates its own copy
+    events: list[Payload] = []
+    for cluster in clusters:
+        events += [
+            ClusterUpdateStarted(run=run.name, stage=stage.name, cluster=cluster.name, resource_snapshot_index=index),
+            ClusterUpdateRequested(run=run.name, placement=state.name, stage=stage.name, cluster=cluster.name,
+                                   resource_snapshot_index=index, resources=resources, delete=stage.is_deletion),
+        ]
+    return events
 
 
 def _stuck(run: RunState, stage: StageProgress, now: datetime, settings: Settings) -> list[Payload]:
     """RunStuck once when in-flight clusters pass the threshold; RunProgressing once none is stuck."""
-    stuck = [c.name for c in stage.in_flight() if c.started_at and now - c.started_at >= settings.stuck_threshold]
+    cutoff = now - settings.stuck_threshold
+    earliest = stage.clusters.earliest_in_flight_start()
+    stuck = earliest is not None and earliest <= cutoff
     if stuck and run.progress != "stuck":
-        shown = stuck[:MAX_STUCK_SHOWN]
+        shown = stage.clusters.in_flight_since(cutoff, MAX_STUCK_SHOWN)
         message = (f"The updateRun is stuck waiting for {', '.join(shown)} cluster(s) in stage {stage.name} to finish "
                    "updating, please check placement status for potential errors")
         return [RunStuck(run=run.name, clusters=shown, message=message)]
@@ -189,9 +197,9 @@ def _after_tasks(state: PlacementState, run: RunState, stage: StageProgress, now
 
 
 def _deletion(state: PlacementState, run: RunState, stage: StageProgress) -> list[Payload]:
-    if any(c.started_at is None for c in stage.clusters):
-        return [e for c in stage.clusters if c.started_at is None for e in _update(state, run, stage, c)]
-    if all(c.outcome == "succeeded" for c in stage.clusters):
+    if (waiting := stage.clusters.unstarted(len(stage.clusters))):
+        return _updates(state, run, stage, waiting)
+    if stage.clusters.succeeded == len(stage.clusters):
         return [StageSucceeded(run=run.name, stage=stage.name), RunSucceeded(run=run.name)]
     return []
 
@@ -206,6 +214,6 @@ def next_due(run: RunState, settings: Settings) -> datetime | None:
     times: list[datetime] = []
     if stage.waiting_at is not None and stage.wait is not None and not stage.wait_elapsed:
         times.append(stage.waiting_at + stage.wait)
-    if run.progress != "stuck":
-        times += [c.started_at + settings.stuck_threshold for c in stage.in_flight() if c.started_at is not None]
+    if run.progress != "stuck" and (earliest := stage.clusters.earliest_in_flight_start()) is not None:
+        times.append(earliest + settings.stuck_threshold)
     return min(times, default=None)

@@ -53,11 +53,17 @@ def assign_stages(
     strategy: StagedUpdateStrategySpec, selected: Sequence[str], labels_of: Callable[[str], Mapping[str, str]]
 ) -> list[StagePlan]:
     """The stages with their clusters in update order. Raises InitError (a cluster in two stages, a
-    selected cluster in none, a missing or non-integer sorting label)."""
+    selected cluster in none, a missing or non-integer sorting label).
+
+    Each stage's selector is evaluated once per distinct label set, not once per cluster: fleets have
+    thousands of clusters but few label sets, and this runs for every initialisation and drift check."""
+    label_sets = {c: tuple(sorted(labels_of(c).items())) for c in selected}
+    distinct = set(label_sets.values())
     placed: set[str] = set()
     plans: list[StagePlan] = []
     for stage in strategy.stages:
-        clusters = [c for c in selected if stage.selects(dict(labels_of(c)))]
+        chosen = {labels for labels in distinct if stage.selects(dict(labels))}
+        clusters = [c for c in selected if label_sets[c] in chosen]
         for cluster in clusters:
             if cluster in placed:
                 raise InitError(f"cluster `{cluster}` appears in more than one stages")
@@ -98,7 +104,8 @@ def _plan(state: PlacementState, run: RunState, fleet: FleetView) -> RunInitiali
     if strategy is None:
         raise InitError(f"referenced updateStrategy not found: `{spec.staged_rollout_strategy_name}`")
     stages = assign_stages(strategy.spec, scheduled.selected, fleet.labels)
-    deletion = sorted(c for c in state.deployed if c not in set(scheduled.selected))
+    selected = set(scheduled.selected)
+    deletion = sorted(c for c in state.deployed if c not in selected)
     latest = state.latest_resources
     assert latest is not None
     index = latest.index if spec.snapshot_index is None else spec.snapshot_index

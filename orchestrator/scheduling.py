@@ -15,8 +15,6 @@
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from fleetevents.base import Payload
 from fleetevents.placements import ClusterDecision, PlacementScheduled, PolicySnapshotCreated, PolicySnapshotDeleted
 from orchestrator.fleetview import FleetView
@@ -32,8 +30,9 @@ _decisions: Memo[PlacementScheduled] = Memo()
 """Placement -> its last scheduling decision."""
 
 
-def schedule(placement: str, policy: PlacementPolicy, members: Mapping[str, Mapping[str, str]]) -> PlacementScheduled:
-    """The scheduling decision of `policy` over `members` (name -> labels); policy index/generation left 0."""
+def schedule(placement: str, policy: PlacementPolicy, fleet: FleetView) -> PlacementScheduled:
+    """The scheduling decision of `policy` over the fleet's members; policy index/generation left 0."""
+    members = fleet.members
     affinity = policy.cluster_affinity
     decisions: list[ClusterDecision] = []
     scheduled, message = True, ""
@@ -49,7 +48,8 @@ def schedule(placement: str, policy: PlacementPolicy, members: Mapping[str, Mapp
         if missing:
             scheduled, message = False, f"clusters listed in clusterNames are not joined members: {', '.join(missing)}"
         return _scheduled(placement, selected, decisions, len(wanted), scheduled, message)
-    eligible = sorted(c for c, labels in members.items() if affinity.required_matches(dict(labels)))
+    eligible = sorted(c for labels, names in fleet.members_by_labels().items()
+                      if affinity.required_matches(dict(labels)) for c in names)
     rejected = sorted(set(members) - set(eligible))
     if policy.type == "PickN":
         wanted_count = policy.number_of_clusters or 0
@@ -107,7 +107,7 @@ def scheduling_events(state: PlacementState, fleet: FleetView) -> list[Payload]:
     placement, latest = state.placement, state.latest_policy
     assert placement is not None and latest is not None
     decision = _decisions.get(state.name, fleet, (placement, latest), lambda: schedule(
-        state.name, placement.spec.effective_policy, fleet.members,
+        state.name, placement.spec.effective_policy, fleet,
     ).model_copy(update={"policy_index": latest.index, "placement_generation": state.generation}))
     if decision is state.scheduled or decision == state.scheduled:
         return []

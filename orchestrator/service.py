@@ -24,9 +24,11 @@ caused by that change (`causationid`, `correlationid`: the hub waits for the sna
 wake-ups not yet appended are merged, keeping the latest cause.
 
 Timers: the earliest due time of the owned placements (TimedWait ends, stuck thresholds) is computed
-from state; when the clock reaches it, `ReconcileRequested(due=...)` is appended for the placement. The
-deadlines come from recorded event times, and every assigned placement gets a `ReconcileRequested` on
-assignment, so timers and fleet changes missed while no instance ran fire after a restart.
+from state: each placement's due time is recomputed after a batch that changed it (so a batch costs
+O(its placements), not O(owned placements)). When the clock reaches the earliest,
+`ReconcileRequested(due=...)` is appended for the placement. The deadlines come from recorded event
+times, and every assigned placement gets a `ReconcileRequested` on assignment, so timers and fleet
+changes missed while no instance ran fire after a restart.
 
 Failures: a decision that raises (a bug) is logged with its traceback and skipped, a command getting a
 `CommandRejected` that says so, so one bad event never wedges a partition. `run()` ends with the error
@@ -37,7 +39,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -70,6 +72,17 @@ class _Partition:
         self.states: dict[str, PlacementState] = {}
         self.pending: set[str] = set()
         """Ids of events decided here and not read back yet."""
+        self.dues: dict[str, datetime] = {}
+        """Placement -> when it next needs a look (`decide.next_due`), for those that have such a time."""
+
+    def refresh_dues(self, names: Iterable[str], settings: Settings) -> None:
+        """Recompute the due times of `names` (the placements whose state just changed)."""
+        for name in names:
+            due = next_due(self.states[name], settings)
+            if due is None:
+                self.dues.pop(name, None)
+            else:
+                self.dues[name] = due
 
 
 class Orchestrator:
@@ -162,6 +175,7 @@ class Orchestrator:
                         if event.position is not None and event.position.offset >= end:
                             break
                         part.states[event.subject] = evolve(self._state(part, event.subject), event)
+            part.refresh_dues(part.states, self._settings)
             self._partitions[partition] = part
             self._request_wake(part.states, "partition assigned to this orchestrator")
             log.info("now serving placements partition %d: %d placement(s) rebuilt up to offset %d",
@@ -200,6 +214,7 @@ class Orchestrator:
             else:
                 state = evolve(state, event)
             part.states[event.subject] = state
+        part.refresh_dues({event.subject for event in batch if event.subject in part.states}, self._settings)
         self._timers_changed.set()
         return outputs
 
@@ -293,8 +308,8 @@ class Orchestrator:
     def _next_timer(self) -> tuple[datetime, list[str]] | None:
         """The earliest due time not yet requested, and the placements due then."""
         dues = {
-            name: due for name, state in self.owned_placements().items()
-            if (due := next_due(state, self._settings)) is not None and self._requested_due.get(name) != due
+            name: due for part in self._partitions.values() for name, due in part.dues.items()
+            if self._requested_due.get(name) != due
         }
         if not dues:
             return None

@@ -4,41 +4,32 @@ A `PlacementState` is the fold (see `orchestrator.evolve`) of the orchestrator's
 placement, in log order. Commands, agent reports and reconcile requests are inputs: they never change
 state directly, only through the domain events decided from them. Records are frozen dataclasses;
 mappings are never mutated in place (every change builds a new one), so a state handed to `decide` is
-never changed by it.
+never changed by it. The mappings that grow with the fleet (`updating`, `deployed`, a stage's clusters:
+see `orchestrator.stageclusters`) are persistent maps (`immutables.Map`), so a change costs O(log n)
+and shares the rest with the previous state instead of copying it.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from immutables import Map
+
 from fleetevents.placements import PlacementScheduled
 from fleetevents.runs import RunInitialized, StagePlan
+from orchestrator.changed import changed
+from orchestrator.stageclusters import ClusterProgress, StageClusters
 from resources.names import DELETION_STAGE_NAME
 from resources.placement import ClusterResourcePlacement
 from resources.strategy import StagedUpdateStrategySpec
 from resources.updaterun import ClusterStagedUpdateRun
 from resources.updaterun import RunState as SpecState
 
-ClusterOutcome = Literal["", "succeeded", "failed"]
 StageOutcome = Literal["", "succeeded", "skipped", "failed"]
 RunProgress = Literal["", "started", "waiting", "stuck", "stopping", "stopped"]
 RunOutcome = Literal["", "succeeded", "failed"]
-
-
-@dataclass(frozen=True, slots=True)
-class ClusterProgress:
-    """One cluster of a stage: when it was told to update, and how that ended."""
-
-    name: str
-    started_at: datetime | None = None
-    outcome: ClusterOutcome = ""
-    message: str = ""
-
-    @property
-    def in_flight(self) -> bool:
-        return self.started_at is not None and not self.outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +37,7 @@ class StageProgress:
     """One stage of a run (or its deletion stage): the plan and how far it got."""
 
     name: str
-    clusters: tuple[ClusterProgress, ...]
+    clusters: StageClusters
     max_concurrency: int
     before_approval: bool = False
     wait: timedelta | None = None
@@ -57,13 +48,16 @@ class StageProgress:
     before_approved: bool = False
     after_approved: bool = False
     outcome: StageOutcome = ""
+    taken_over: frozenset[str] = frozenset()
+    """Clusters of this stage that were in flight when another run started updating them (`failure` then
+    looks for the take-over; without any, a stage with no failed cluster needs no look)."""
 
     @classmethod
     def planned(cls, plan: StagePlan) -> StageProgress:
         wait = next((t.wait_seconds for t in plan.after_tasks if t.type == "TimedWait"), None)
         return cls(
             name=plan.name,
-            clusters=tuple(ClusterProgress(c) for c in plan.clusters),
+            clusters=StageClusters.planned(plan.clusters),
             max_concurrency=plan.max_concurrency,
             before_approval=any(t.type == "Approval" for t in plan.before_tasks),
             wait=timedelta(seconds=wait) if wait is not None else None,
@@ -73,7 +67,7 @@ class StageProgress:
     @classmethod
     def deletion(cls, clusters: list[str]) -> StageProgress:
         """The deletion stage: every cluster at once, no tasks."""
-        return cls(DELETION_STAGE_NAME, tuple(ClusterProgress(c) for c in clusters), max(1, len(clusters)))
+        return cls(DELETION_STAGE_NAME, StageClusters.planned(clusters), max(1, len(clusters)))
 
     @property
     def is_deletion(self) -> bool:
@@ -84,13 +78,11 @@ class StageProgress:
         return self.outcome in ("succeeded", "skipped")
 
     def cluster(self, name: str) -> ClusterProgress | None:
-        return next((c for c in self.clusters if c.name == name), None)
-
-    def in_flight(self) -> list[ClusterProgress]:
-        return [c for c in self.clusters if c.in_flight]
+        return self.clusters.get(name)
 
     def with_cluster(self, cluster: ClusterProgress) -> StageProgress:
-        return replace(self, clusters=tuple(cluster if c.name == cluster.name else c for c in self.clusters))
+        """This stage with `cluster` (one of its clusters, by name) replaced."""
+        return changed(self, clusters=self.clusters.updated(cluster))
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +128,8 @@ class RunState:
 
     def with_stage(self, stage: StageProgress) -> RunState:
         if stage.is_deletion:
-            return replace(self, deletion=stage)
-        return replace(self, stages=tuple(stage if s.name == stage.name else s for s in self.stages))
+            return changed(self, deletion=stage)
+        return changed(self, stages=tuple(stage if s.name == stage.name else s for s in self.stages))
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,9 +174,9 @@ class PlacementState:
     resource_snapshots: tuple[ResourceSnapshot, ...] = ()
     runs: Mapping[str, RunState] = field(default_factory=dict)
     approvals: Mapping[str, ApprovalState] = field(default_factory=dict)
-    updating: Mapping[str, str] = field(default_factory=dict)
+    updating: Map[str, str] = field(default_factory=Map)
     """cluster -> the run whose update of it is in flight (a later run taking a cluster over replaces it)."""
-    deployed: Mapping[str, int] = field(default_factory=dict)
+    deployed: Map[str, int] = field(default_factory=Map)
     """cluster -> resource snapshot index it last applied successfully for this placement."""
 
     @property
@@ -199,4 +191,4 @@ class PlacementState:
         return next((s for s in self.resource_snapshots if s.index == index), None)
 
     def with_run(self, run: RunState) -> PlacementState:
-        return replace(self, runs={**self.runs, run.name: run})
+        return changed(self, runs={**self.runs, run.name: run})

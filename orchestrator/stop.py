@@ -19,6 +19,6 @@ def step(state: PlacementState, run: RunState) -> list[Payload]:
         return []
     if (failed := failure(state, run, stage)):
         return failed
-    if stage.in_flight():
+    if stage.clusters.in_flight:
         return [] if run.progress == "stopping" else [RunStopping(run=run.name, stage=stage.name)]
     return [] if run.progress == "stopped" else [RunStopped(run=run.name, stage=stage.name)]

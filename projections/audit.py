@@ -1,8 +1,8 @@
 """The audit trail: one entry per event of every stream (who did what, when, why, in reply to what).
 
-`entry(event)` is a pure function of the event: time, actor, type, stream, position, subject,
+`row(event)` is a pure function of the event: stream, position, time, actor, type, subject,
 correlation and causation ids, the placement / run / cluster it concerns (for filtering) and a short
-one-line summary.
+one-line summary, as one tuple in the audit table's column order (`ROW_FIELDS`).
 """
 
 from __future__ import annotations
@@ -38,90 +38,129 @@ SUMMARY_FIELDS = (
 )
 MAX_SUMMARY = 200
 RUN_KIND = "ClusterStagedUpdateRun"
+_MEMBER_STREAMS = (streams.HEARTBEATS, streams.AGENTS)
+
+ROW_FIELDS = (
+    "stream",
+    "partition",
+    "offset",
+    "time",
+    "actor",
+    "type",
+    "subject",
+    "id",
+    "correlationId",
+    "causationId",
+    "placement",
+    "run",
+    "cluster",
+    "summary",
+)
+AuditRow = tuple[Any, ...]
+"""One audit entry: its values in `ROW_FIELDS` order (the audit table's columns)."""
 
 
-class _Shape:
-    """Which of the fields the audit reads a payload type has (made once per type from `model_fields`).
+class _Plan:
+    """What the audit reads of the events of one type and payload model (made once per pair).
 
-    Payloads forbid extra fields, so a field the type does not declare reads as None without asking
-    the model (a pydantic attribute miss is slow).
+    Payloads forbid extra fields, so a field the model does not declare reads as None without asking
+    the model (a pydantic attribute miss is slow), and a declared one is read from the instance
+    `__dict__`, where pydantic keeps field values.
     """
 
-    __slots__ = ("fields", "summary")
+    __slots__ = ("word", "summary", "manifest", "names_run", "names_member")
 
-    def __init__(self, model: type[BaseModel]) -> None:
-        self.fields = frozenset(model.model_fields)
-        self.summary = tuple(name for name in SUMMARY_FIELDS if name in self.fields)
-
-
-_SHAPES: dict[type[BaseModel], _Shape] = {}
-
-
-def _shape(data: BaseModel) -> _Shape:
-    model = type(data)
-    shape = _SHAPES.get(model)
-    if shape is None:
-        shape = _SHAPES[model] = _Shape(model)
-    return shape
+    def __init__(self, type_: str, model: type[BaseModel]) -> None:
+        fields = model.model_fields
+        self.word = type_.removeprefix(TYPE_PREFIX)
+        self.summary = tuple(name for name in SUMMARY_FIELDS if name in fields)
+        self.manifest = "manifest" in fields
+        self.names_run = type_.startswith(f"{TYPE_PREFIX}command.run.")
+        self.names_member = type_.startswith(f"{TYPE_PREFIX}member.")
 
 
-def _field(data: BaseModel, name: str) -> Any:
-    return getattr(data, name) if name in _shape(data).fields else None
+_PLANS: dict[tuple[str, type[BaseModel]], _Plan] = {}
 
 
-def _manifest_name(data: BaseModel) -> tuple[str | None, str | None]:
-    manifest = _field(data, "manifest")
+def _plan(event: Event) -> _Plan:
+    key = (event.type, type(event.data))
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = _Plan(*key)
+    return plan
+
+
+def _manifest_name(plan: _Plan, values: dict[str, Any]) -> tuple[str | None, str | None]:
+    manifest = values["manifest"] if plan.manifest else None
     if not isinstance(manifest, dict):
         return None, None
     return manifest.get("kind"), (manifest.get("metadata") or {}).get("name")
 
 
-def placement_of(event: Event) -> str | None:
-    if event.stream == streams.PLACEMENTS:
-        return event.subject
-    return _field(event.data, "placement")
+def _placement(event: Event, values: dict[str, Any]) -> str | None:
+    return event.subject if event.stream == streams.PLACEMENTS else values.get("placement")
 
 
-def run_of(event: Event) -> str | None:
-    run = _field(event.data, "run")
+def _run(plan: _Plan, values: dict[str, Any]) -> str | None:
+    run = values.get("run")
     if run is not None:
         return run
-    kind, name = _manifest_name(event.data)
+    kind, name = _manifest_name(plan, values)
     if kind == RUN_KIND:
         return name
-    return _field(event.data, "name") if event.type.startswith(f"{TYPE_PREFIX}command.run.") else None
+    return values.get("name") if plan.names_run else None
 
 
-def cluster_of(event: Event) -> str | None:
-    cluster = _field(event.data, "cluster")
+def _cluster(event: Event, plan: _Plan, values: dict[str, Any]) -> str | None:
+    cluster = values.get("cluster")
     if cluster is not None:
         return cluster
-    if event.stream in (streams.HEARTBEATS, streams.AGENTS) or event.type.startswith(f"{TYPE_PREFIX}member."):
-        return _field(event.data, "name") or event.subject
+    if plan.names_member or event.stream in _MEMBER_STREAMS:
+        return values.get("name") or event.subject
     return None
 
 
+def placement_of(event: Event) -> str | None:
+    return _placement(event, event.data.__dict__)
+
+
+def run_of(event: Event) -> str | None:
+    return _run(_plan(event), event.data.__dict__)
+
+
+def cluster_of(event: Event) -> str | None:
+    return _cluster(event, _plan(event), event.data.__dict__)
+
+
 def _text(value: Any) -> str:
+    if type(value) is str:
+        return value
     if isinstance(value, list):
         return ",".join(str(v) for v in value) or "[]"
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def summary(event: Event) -> str:
-    """`run.created ClusterStagedUpdateRun example-run (generation 1)`, `stage.started run=example-run stage=canary`."""
-    words = [event.type.removeprefix(TYPE_PREFIX)]
-    kind, name = _manifest_name(event.data)
-    if name is not None:
-        words.append(f"{kind} {name}")
-        generation = _field(event.data, "generation")
-        if generation is not None:
-            words.append(f"(generation {generation})")
-    for field in _shape(event.data).summary:
-        value = getattr(event.data, field)
-        if value is not None and value != "":
-            words.append(f"{field}={_text(value)}")
+def _summary(plan: _Plan, values: dict[str, Any]) -> str:
+    words = [plan.word]
+    if plan.manifest:
+        kind, name = _manifest_name(plan, values)
+        if name is not None:
+            words.append(f"{kind} {name}")
+            generation = values.get("generation")
+            if generation is not None:
+                words.append(f"(generation {generation})")
+    words.extend(
+        f"{field}={_text(value)}"
+        for field, value in zip(plan.summary, map(values.__getitem__, plan.summary))
+        if value is not None and value != ""
+    )
     text = " ".join(words)
     return text if len(text) <= MAX_SUMMARY else text[: MAX_SUMMARY - 3] + "..."
+
+
+def summary(event: Event) -> str:
+    """`run.created ClusterStagedUpdateRun example-run (generation 1)`, `stage.started run=example-run stage=canary`."""
+    return _summary(_plan(event), event.data.__dict__)
 
 
 @lru_cache(maxsize=1024)
@@ -133,23 +172,26 @@ def audit_time(at: datetime) -> str:
     return at.isoformat(timespec="microseconds") + "Z"
 
 
-def entry(event: Event) -> dict[str, Any]:
-    """The audit entry of a stored event (it must have a position)."""
-    if event.position is None:
+def row(event: Event) -> AuditRow:
+    """The audit entry of a stored event (it must have a position), in `ROW_FIELDS` order."""
+    position = event.position
+    if position is None:
         raise ValueError(f"event {event.id} ({event.type}) has no position: only stored events are audited")
-    return {
-        "time": audit_time(event.time),
-        "actor": event.actor,
-        "type": event.type,
-        "stream": event.stream,
-        "partition": event.position.partition,
-        "offset": event.position.offset,
-        "subject": event.subject,
-        "id": event.id,
-        "correlationId": event.correlationid,
-        "causationId": event.causationid,
-        "placement": placement_of(event),
-        "run": run_of(event),
-        "cluster": cluster_of(event),
-        "summary": summary(event),
-    }
+    plan = _PLANS.get((event.type, type(event.data))) or _plan(event)
+    values = event.data.__dict__
+    return (
+        event.stream,
+        position.partition,
+        position.offset,
+        audit_time(event.time),
+        event.actor,
+        event.type,
+        event.subject,
+        event.id,
+        event.correlationid,
+        event.causationid,
+        _placement(event, values),
+        _run(plan, values),
+        _cluster(event, plan, values),
+        _summary(plan, values),
+    )

@@ -81,6 +81,29 @@ def presented(doc: Mapping[str, Any]) -> Document:
     return orjson.loads(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS))
 
 
+class PresentedJson:
+    """`presented` as JSON bytes, memoized per stored document: a stored document is never mutated (a fold
+    replaces it with a changed copy), so its identity is its version and an unchanged one is encoded once.
+
+    Only for stored documents (the runner's `DocumentSet`), never for a document that may still change.
+    A cache entry holds its document, so its id cannot be reused while cached; past `limit` entries (old
+    versions included) the cache starts again empty."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self.limit = limit
+        self._cache: dict[int, tuple[Mapping[str, Any], bytes]] = {}
+
+    def __call__(self, doc: Mapping[str, Any]) -> bytes:
+        hit = self._cache.get(id(doc))
+        if hit is not None and hit[0] is doc:
+            return hit[1]
+        data = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
+        if len(self._cache) >= self.limit:
+            self._cache.clear()
+        self._cache[id(doc)] = (doc, data)
+        return data
+
+
 @lru_cache(maxsize=1024)
 def k8s_time(at: datetime) -> str:
     """A `metav1.Time` string (second precision, UTC, `Z`); memoized, as a fold formats each event's time

@@ -20,11 +20,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Protocol
 
+import orjson
+
 from eventstore import Event, EventStore, Position
 from fleetevents import streams
 from projections import audit, members
-from projections.documents import Document, Key, presented
+from projections.documents import Document, Key, PresentedJson, presented
 from projections.fold import DocumentSet, fold_batch
+from projections.gcpause import no_full_collections
 from projections.selectors import parse_selector
 from projections.store import AuditFilter, Batch, Positions, ProjectionStore
 
@@ -104,7 +107,7 @@ class Projector:
     def _fold(self, events: Sequence[Event]) -> Batch | None:
         """The batch `events` make (None when all of them were projected already); nothing is changed."""
         fresh: list[Event] = []
-        entries: list[dict[str, Any]] = []
+        entries: list[audit.AuditRow] = []
         positions: Positions = {}
         for event in events:
             if event.position is None:
@@ -113,7 +116,7 @@ class Projector:
             if event.position.offset < positions.get(where, self.positions.get(where, 0)):
                 continue
             fresh.append(event)
-            entries.append(audit.entry(event))
+            entries.append(audit.row(event))
             positions[where] = event.position.offset + 1
         if not fresh:
             return None
@@ -184,6 +187,7 @@ class ProjectionRunner:
         self._progress = asyncio.Event()
         self._watchers: list[_Watcher] = []
         self._failure: BaseException | None = None
+        self._json = PresentedJson()
 
     async def __aenter__(self) -> ProjectionRunner:
         await self.store.open()
@@ -281,15 +285,25 @@ class ProjectionRunner:
         lease = (docs or self._require().docs).get(members.LEASE_KIND, doc["metadata"]["name"], members.LEASE_NAMESPACE)
         return members.present(doc, lease, now or self.clock(), self.heartbeat_timeout)
 
+    def _encode(self, doc: Document, now: datetime) -> bytes:
+        """`_present(doc, now)` as JSON; memoized per stored version but for members (health is as of `now`)."""
+        if doc["kind"] == members.KIND:
+            return orjson.dumps(self._present(doc, now))
+        return self._json(doc)
+
     async def get(self, kind: str, name: str, namespace: str | None = None) -> Document | None:
         """The current document of an object, or None."""
         doc = self._require().docs.get(kind, name, namespace or "")
         return None if doc is None else self._present(doc)
 
-    async def list(
-        self, kind: str, namespace: str | None = None, label_selector: str | Mapping[str, str] | None = None
-    ) -> list[Document]:
-        """Every object of `kind` (in `namespace` when given) whose labels match, ordered by namespace, name."""
+    async def get_json(self, kind: str, name: str, namespace: str | None = None) -> bytes | None:
+        """`get` as JSON bytes (an unchanged document is not presented again)."""
+        doc = self._require().docs.get(kind, name, namespace or "")
+        return None if doc is None else self._encode(doc, self.clock())
+
+    def _matching(
+        self, kind: str, namespace: str | None, label_selector: str | Mapping[str, str] | None
+    ) -> builtins.list[Document]:
         matches = parse_selector(label_selector)
         docs = [
             doc
@@ -298,8 +312,21 @@ class ProjectionRunner:
             and matches(doc["metadata"].get("labels") or {})
         ]
         docs.sort(key=lambda d: (d["metadata"].get("namespace") or "", d["metadata"]["name"]))
+        return docs
+
+    async def list_json(
+        self, kind: str, namespace: str | None = None, label_selector: str | Mapping[str, str] | None = None
+    ) -> builtins.list[bytes]:
+        """`list` as the JSON bytes of each document (an unchanged document is not presented again)."""
         now = self.clock()
-        return [self._present(doc, now) for doc in docs]
+        return [self._encode(doc, now) for doc in self._matching(kind, namespace, label_selector)]
+
+    async def list(
+        self, kind: str, namespace: str | None = None, label_selector: str | Mapping[str, str] | None = None
+    ) -> list[Document]:
+        """Every object of `kind` (in `namespace` when given) whose labels match, ordered by namespace, name."""
+        now = self.clock()
+        return [self._present(doc, now) for doc in self._matching(kind, namespace, label_selector)]
 
     def kinds(self) -> builtins.list[str]:
         """The kinds that have at least one document."""
@@ -452,38 +479,46 @@ async def rebuild(
     """Replay the whole log into a new projection file (which must not exist yet); returns its positions.
 
     Stops at the end of each stream as seen when it is read; a runner started on the file goes on from there.
-    Each batch is written while the next one is read and folded (commits stay in order, one at a time).
+    Each batch is written while the next one is read and folded (commits stay in order, one at a time);
+    the audit's indexes are made once at the end.
     """
     path = Path(new_db_path)
     if path.exists():
         raise FileExistsError(f"{path} already exists: rebuild writes a fresh file; remove it or choose another path")
     await event_store.ensure_streams(streams.ALL_STREAMS)
-    async with ProjectionStore(path) as store:
-        projector = Projector(store, DocumentSet(), {})
-        writing: asyncio.Future[None] | None = None  # the previous batch's commit, under way while this one folds
+    with no_full_collections():
+        async with ProjectionStore(path, defer_indexes=True) as store:
+            positions = await _replay_into(event_store, Projector(store, DocumentSet(), {}), batch_size)
+            await store.create_indexes()
+    out: dict[str, dict[int, int]] = {}
+    for (stream, partition), offset in positions.items():
+        out.setdefault(stream, {})[partition] = offset
+    return out
 
-        async def commit_ahead(events: Sequence[Event]) -> None:
-            nonlocal writing
-            batch = projector.apply_ahead(events)
-            if writing is not None:
-                await writing
-                writing = None
-            if batch is not None:
-                writing = asyncio.ensure_future(store.commit(batch))
 
-        try:
-            for stream in STREAMS:
-                events: list[Event] = []
-                async for event in event_store.read(stream):
-                    events.append(event)
-                    if len(events) >= batch_size:
-                        await commit_ahead(events)
-                        events = []
-                await commit_ahead(events)
-        finally:
-            if writing is not None:
-                await writing
-        out: dict[str, dict[int, int]] = {}
-        for (stream, partition), offset in projector.positions.items():
-            out.setdefault(stream, {})[partition] = offset
-        return out
+async def _replay_into(event_store: EventStore, projector: Projector, batch_size: int) -> Positions:
+    """Fold every stream into `projector` in batches, committing each while the next one folds."""
+    writing: asyncio.Future[None] | None = None  # the previous batch's commit, under way while this one folds
+
+    async def commit_ahead(events: Sequence[Event]) -> None:
+        nonlocal writing
+        batch = projector.apply_ahead(events)
+        if writing is not None:
+            await writing
+            writing = None
+        if batch is not None:
+            writing = asyncio.ensure_future(projector.store.commit(batch))
+
+    try:
+        for stream in STREAMS:
+            events: list[Event] = []
+            async for event in event_store.read(stream):
+                events.append(event)
+                if len(events) >= batch_size:
+                    await commit_ahead(events)
+                    events = []
+            await commit_ahead(events)
+    finally:
+        if writing is not None:
+            await writing
+    return projector.positions

@@ -184,6 +184,30 @@ async def test_group_resumes_after_its_last_commit_and_on_assign_gets_committed_
     assert sorted(a.causationid for a in audits) == sorted(first.ids + second.ids)  # type: ignore[type-var]
 
 
+async def test_batches_answered_with_nothing_are_committed_as_well(store: EventStore) -> None:
+    await streams(store)
+    inputs = deposits(9)
+    await store.append(inputs)
+    ignored = Collector()
+
+    async def ignore(partition: int, batch: Sequence[Event]) -> list[Event]:
+        await ignored.add(batch)
+        return []
+
+    async with store.subscribe("auditor", "ledger", ignore) as sub:
+        await sub.wait_caught_up(WAIT)
+        assert sub.lag() == {0: 0, 1: 0, 2: 0}
+    resumed = Collector()
+    async with store.subscribe("auditor", "ledger", audit_handler(resumed)) as sub:
+        later = deposits(3)
+        await store.append(later)
+        await sub.wait_caught_up(WAIT)
+
+    assert sorted(ignored.ids) == sorted(e.id for e in inputs)
+    assert sorted(resumed.ids) == sorted(e.id for e in later)
+    assert sorted(a.causationid for a in await read_all(store, "audit")) == sorted(resumed.ids)  # type: ignore[type-var]
+
+
 class Boom(RuntimeError):
     """The simulated crash."""
 

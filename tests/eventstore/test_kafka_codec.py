@@ -3,13 +3,14 @@ settings a caller cannot override, and the error when no broker answers."""
 from __future__ import annotations
 
 import socket
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from eventstore import DeadLetter, DecodeError, Event, EventStoreError, Position
 from eventstore.kafka import KafkaEventStore
-from eventstore.kafka_codec import decode_event, encode_headers
+from eventstore.kafka_codec import decode_event, decode_records, encode_headers
 from eventstore.kafka_deadletters import from_dead_letter_record, newest_distinct, to_dead_letter_record
 from tests.eventstore.payloads import AccountOpened, registry
 
@@ -66,6 +67,48 @@ def test_a_bad_time_or_payload_is_named() -> None:
         decode_event(registry, "ledger", AT, b"{}", [*{**headers, "ce_time": b"yesterday"}.items()])
     with pytest.raises(DecodeError, match="AccountOpened.*owner"):
         decode_event(registry, "ledger", AT, b'{"account": "a"}', [*headers.items()])
+
+
+@dataclass(frozen=True)
+class Consumed:
+    """What the store reads of an aiokafka ConsumerRecord."""
+
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]]
+    timestamp: int = 1_700_000_000_000
+
+
+def consumed(offset: int, event: Event, value: bytes | None = None, **header_changes: bytes) -> Consumed:
+    headers = {**dict(encode_headers(event)), **header_changes}
+    body = registry.encode(event.data) if value is None else value
+    return Consumed(offset, event.subject.encode(), body, list(headers.items()))
+
+
+def test_a_fetched_batch_decodes_in_order_and_bad_records_keep_their_original() -> None:
+    cause = opened()
+    good = [opened(), opened(actor="system").caused_by(cause), opened(data=AccountOpened(account="acc-9", owner="cy"))]
+    records = [
+        consumed(10, good[0]),
+        Consumed(11, b"acc-9", b"{}", [("content-type", b"application/cloudevents+json")]),
+        consumed(12, good[1]),
+        consumed(13, opened(), value=b'{"account": "acc-9"}'),
+        consumed(14, opened(), ce_time=b"yesterday"),
+        consumed(15, good[2]),
+        consumed(16, good[2]),
+    ]
+
+    events, dead = decode_records(registry, "ledger", 2, records, stop=16)
+
+    assert events == [event.at(Position(2, offset)) for event, offset in zip(good, (10, 12, 15))]
+    reasons = {letter.position.offset: letter.reason for letter in dead}  # type: ignore[union-attr]
+    assert sorted(reasons) == [11, 13, 14]
+    assert "structured-mode" in reasons[11] and "owner" in reasons[13] and "yesterday" in reasons[14]
+    letter = next(d for d in dead if d.position == Position(2, 13))
+    assert (letter.stream, letter.key, letter.value, letter.headers) == (
+        "ledger", b"acc-9", b'{"account": "acc-9"}', tuple(records[3].headers),
+    )
 
 
 def test_dead_letter_records_keep_the_original_and_where_it_came_from() -> None:

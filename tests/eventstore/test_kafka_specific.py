@@ -4,6 +4,7 @@ group members, and dead-lettering of records foreign producers wrote.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -89,6 +90,34 @@ async def test_ledger_partition_is_ours_not_kafkas_hash(store: KafkaEventStore) 
     positions = await store.append(deposits(10))
     subjects = [e.subject for e in deposits(10)]
     assert [p.partition for p in positions] == [partition_for(s, 3) for s in subjects]
+
+
+async def test_the_batches_of_different_partitions_are_handled_at_once(store: KafkaEventStore) -> None:
+    inside: set[int] = set()
+    overlapped = asyncio.Event()
+
+    async def wait_for_another_partition(partition: int, batch: Sequence[Event]) -> list[Event]:
+        inside.add(partition)
+        if len(inside) > 1:
+            overlapped.set()
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(0.5):  # the batches of one fetch are handled together
+                    await overlapped.wait()
+        finally:
+            inside.discard(partition)
+        return [audit_of(event) for event in batch]
+
+    written: list[Event] = []
+    async with store.subscribe("auditor", "ledger", wait_for_another_partition) as sub:
+        for _ in range(10):  # a fetch may bring one partition only: a few rounds give one with several
+            written += deposits(10)
+            await store.append(written[-10:])
+            await sub.wait_caught_up(WAIT)
+            if overlapped.is_set():
+                break
+    assert overlapped.is_set()
+    assert sorted(a.causationid for a in await read_all(store, "audit")) == sorted(e.id for e in written)  # type: ignore[type-var]
 
 
 async def test_a_member_that_lost_its_partition_is_fenced_and_nothing_is_duplicated(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import sqlite3
 import sys
 from contextlib import closing
@@ -80,7 +81,7 @@ async def test_processes_appending_at_once_get_dense_offsets_and_lose_nothing(tm
 async def test_a_follower_sees_events_another_process_appends(tmp_path: Path) -> None:
     path = tmp_path / "events.db"
     seen = Collector()
-    async with SqliteEventStore(registry, path) as store:
+    async with SqliteEventStore(registry, path, max_idle=3600.0) as store:  # woken by the commits, never by time
         await store.ensure_streams([StreamSpec("ledger", 3)])
         follower = asyncio.create_task(seen.follow(store.read("ledger", follow=True)))
         try:
@@ -114,3 +115,30 @@ async def test_a_member_in_another_process_takes_over_when_the_first_leaves(tmp_
             await waiting.__aexit__(None, None, None)
         assert len(first.events) == 5 and sum(assigned[0].values()) == 5
         assert len(await read_all(other, "audit")) == 8
+
+
+async def test_a_store_of_a_process_that_died_is_not_woken_and_is_tidied_away(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    wake_dir = tmp_path / "events.db.wake"
+    async with SqliteEventStore(registry, path) as store:
+        await store.ensure_streams([StreamSpec("ledger", 1)])
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as dead:
+            dead.bind(str(wake_dir / "dead"))  # closed without removing its file, as when its process is killed
+        await store.append(deposits(1))
+        assert not (wake_dir / "dead").exists()
+        assert len(await read_all(store, "ledger")) == 1
+    assert not wake_dir.exists()
+
+
+async def test_where_no_socket_fits_the_path_commits_of_other_stores_are_still_seen_at_once(tmp_path: Path) -> None:
+    path = tmp_path / ("long-directory-name-" * 5) / "events.db"  # too long for a Unix socket path beside it
+    seen = Collector()
+    async with SqliteEventStore(registry, path, max_idle=3600.0) as reader, SqliteEventStore(registry, path) as writer:
+        await reader.ensure_streams([StreamSpec("ledger", 2)])
+        follower = asyncio.create_task(seen.follow(reader.read("ledger", follow=True)))
+        try:
+            await writer.append(deposits(4))
+            await seen.until(4, timeout=5.0)
+        finally:
+            follower.cancel()
+    assert not path.with_name("events.db.wake").exists()

@@ -143,7 +143,9 @@ class SplitFleet:
     async def supervised(self) -> AsyncIterator[None]:
         """Inside: a process that exits by itself is recorded in `crashes` and started again, as systemd or
         Kubernetes would (and one that ignores SIGTERM in `leave` is recorded and SIGKILLed), so a test can
-        go on checking the other guarantees and report the crash after (`waves.crash_verdict`)."""
+        go on checking the other guarantees and report the crash after (`waves.crash_verdict`); `crashes`
+        starts empty."""
+        self.crashes.clear()
         self._supervising = True
         task = asyncio.create_task(self._supervise(), name="fleet-supervisor")
         try:

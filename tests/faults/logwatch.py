@@ -20,6 +20,8 @@ class LogWatch:
     def __init__(self, store: EventStore) -> None:
         self.store = store
         self.events: list[Event] = []
+        self._of_run: dict[str | None, list[Event]] = {}
+        """`events` by run (`run_of`), so a wait looks only at its run's events."""
         self._tasks: list[asyncio.Task[None]] = []
         self._grew = asyncio.Event()
 
@@ -38,11 +40,13 @@ class LogWatch:
     async def _follow(self, stream: str) -> None:
         async for event in self.store.read(stream, follow=True):
             self.events.append(event)
+            self._of_run.setdefault(run_of(event), []).append(event)
             self._grew.set()
 
     def of_run(self, run: str, type_: str | None = None) -> list[Event]:
         """The events of run `run` seen so far (of type `fleetstage.<type_>` when given)."""
-        return [e for e in self.events if run_of(e) == run and (type_ is None or e.type == f"fleetstage.{type_}")]
+        events = self._of_run.get(run, [])
+        return list(events) if type_ is None else [e for e in events if e.type == f"fleetstage.{type_}"]
 
     def has(self, run: str, type_: str, **fields: object) -> bool:
         """Whether run `run` has a `fleetstage.<type_>` event whose payload has `fields`."""

@@ -1,5 +1,5 @@
-"""`play_wave`: rollouts on one fleet at the same time, each with the faults its seed draws, then every
-guarantee of `checks` asserted at once."""
+"""`play_wave`: rollouts on one fleet at the same time, each with the faults its plan draws from seeds,
+then every guarantee of `checks` asserted at once."""
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +12,7 @@ from tests.faults.fleet import SplitFleet
 from tests.faults.rollout import FaultAt, Rollout
 
 FaultPlan = Callable[[int], list[FaultAt]]
-"""The faults of the rollout of a seed."""
+"""The faults of rollout n (drawn from its seeds; the fault names say which)."""
 
 
 def seed_waves(seeds: range, size: int) -> list[range]:
@@ -36,16 +36,16 @@ def crash_verdict(fleet: SplitFleet, what: str) -> None:
     assert not crashes, f"processes crashed instead of riding out {what}:\n" + "\n".join(crashes)
 
 
-async def play_wave(harness: Harness, seeds: range, plan: FaultPlan, scratch: Path) -> None:
-    """Play one rollout per seed at once, each with `plan(seed)`, then check every guarantee."""
-    rollouts = [Rollout(harness.fleet, harness.log, seed) for seed in seeds]
+async def play_wave(harness: Harness, numbers: range, plan: FaultPlan, scratch: Path) -> None:
+    """Play rollouts `numbers` at once, rollout n with `plan(n)`, then check every guarantee."""
+    rollouts = [Rollout(harness.fleet, harness.log, n) for n in numbers]
     async with asyncio.TaskGroup() as group:
         played = [group.create_task(r.play(plan(r.n))) for r in rollouts]
     problems = []
     for rollout, index in zip(rollouts, played, strict=True):
         found = [*command_counts(harness.log, rollout.run, harness.clusters),
                  *ledger_problems(harness.fleet.members_dir, rollout.run, index.result(), harness.clusters)]
-        problems += [f"seed {rollout.n} (faults: {', '.join(rollout.faults_done)}): {p}" for p in found]
+        problems += [f"rollout {rollout.n} (faults: {', '.join(rollout.faults_done)}): {p}" for p in found]
     for name in ("projections", "api"):
         problems += await read_model_problems(harness.fleet.read_model(name), harness.store, scratch / f"{name}.db")
     assert not problems, "\n".join(problems)
