@@ -87,6 +87,7 @@ class KafkaEventStore(EventStore):
         consumer_options: Mapping[str, Any] | None = None,
         dead_letter_stream: str = "deadletters",
         replication_factor: int = 1,
+        min_insync_replicas: int | None = None,
         transaction_timeout_ms: int = 15_000,
     ) -> None:
         for options in (client_options or {}), (consumer_options or {}):
@@ -101,6 +102,7 @@ class KafkaEventStore(EventStore):
         self.topic_prefix = topic_prefix
         self.dead_letter_stream = dead_letter_stream
         self.replication_factor = replication_factor
+        self.min_insync_replicas = min_insync_replicas
         self.transaction_timeout_ms = transaction_timeout_ms
         self._client_options = dict(client_options or {})
         self._consumer_options = dict(consumer_options or {})
@@ -182,11 +184,17 @@ class KafkaEventStore(EventStore):
 
     # --- streams --------------------------------------------------------------------------------------
 
+    def topic_config(self, base: Mapping[str, str]) -> dict[str, str]:
+        """`base` plus `min.insync.replicas` when set: the configuration of every topic this store creates."""
+        extra = {} if self.min_insync_replicas is None else {"min.insync.replicas": str(self.min_insync_replicas)}
+        return {**base, **extra}
+
     async def ensure_streams(self, specs: Sequence[StreamSpec]) -> None:
         admin, _, _ = self._open_clients()
         wanted = [*specs, StreamSpec(self.dead_letter_stream, 1)]
         response = await admin.create_topics(
-            [NewTopic(self.topic(s.name), s.partitions, self.replication_factor, topic_configs=LOG_CONFIG) for s in wanted]
+            [NewTopic(self.topic(s.name), s.partitions, self.replication_factor, topic_configs=self.topic_config(LOG_CONFIG))
+             for s in wanted]
         )
         for name, code, *message in response.topic_errors:
             if code not in (0, TOPIC_ALREADY_EXISTS):

@@ -30,6 +30,8 @@ PASSWORD_FILE = "FLEETSTAGE_KAFKA_PASSWORD_FILE"
 CA_FILE = "FLEETSTAGE_KAFKA_CA_FILE"
 CERT_FILE = "FLEETSTAGE_KAFKA_CERT_FILE"
 KEY_FILE = "FLEETSTAGE_KAFKA_KEY_FILE"
+CREDENTIAL_VARIABLES = ", ".join((USERNAME, f"{PASSWORD} or {PASSWORD_FILE}", CA_FILE, CERT_FILE, KEY_FILE))
+"""Where credentials and certificates come from (never from the URL)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,15 +76,9 @@ class KafkaSecurity:
 
 
 def kafka_security(query: Mapping[str, list[str]], env: Mapping[str, str] | None = None) -> KafkaSecurity:
-    """The security of a kafka:// URL with parsed `query`, completed from `env` (default: os.environ)."""
+    """The security of a kafka:// URL with parsed `query` (its `security` and `mechanism`; the factory checks
+    the other parameters), completed from `env` (default: os.environ)."""
     env = os.environ if env is None else env
-    unknown = sorted(set(query) - {"prefix", *URL_PARAMETERS})
-    if unknown:
-        raise KafkaSecurityError(
-            f"unknown kafka:// URL parameter(s) {unknown}: the URL accepts prefix=, security= and mechanism=; "
-            f"credentials and certificates come only from the environment ({USERNAME}, {PASSWORD} or "
-            f"{PASSWORD_FILE}, {CA_FILE}, {CERT_FILE}, {KEY_FILE}) because a URL shows in process lists"
-        )
     protocol = _choice(query, env, "security", PROTOCOLS) or "PLAINTEXT"
     mechanism = _choice(query, env, "mechanism", MECHANISMS)
     security = KafkaSecurity(

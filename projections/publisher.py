@@ -49,11 +49,13 @@ class KafkaViewPublisher:
         *,
         topic_prefix: str = "fleetstage.",
         replication_factor: int = 1,
+        topic_config: dict[str, str] | None = None,
         client_options: dict[str, Any] | None = None,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.topic_prefix = topic_prefix
         self.replication_factor = replication_factor
+        self.topic_config = {**VIEW_CONFIG, **(topic_config or {})}
         self._client_options = dict(client_options or {})
         self._producer: AIOKafkaProducer | None = None
         self._admin: AIOKafkaAdminClient | None = None
@@ -66,6 +68,7 @@ class KafkaViewPublisher:
             store.bootstrap_servers,
             topic_prefix=store.topic_prefix,
             replication_factor=store.replication_factor,
+            topic_config=store.topic_config(VIEW_CONFIG),
             client_options=store.client_options,
         )
 
@@ -115,7 +118,7 @@ class KafkaViewPublisher:
         admin = self._admin
         if topic in self._topics or admin is None:
             return
-        response = await admin.create_topics([NewTopic(topic, 1, self.replication_factor, topic_configs=VIEW_CONFIG)])
+        response = await admin.create_topics([NewTopic(topic, 1, self.replication_factor, topic_configs=self.topic_config)])
         for name, code, *message in response.topic_errors:
             if code not in (0, TOPIC_ALREADY_EXISTS):
                 detail = message[0] if message and message[0] else f"error code {code}"
