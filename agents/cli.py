@@ -33,6 +33,7 @@ from agents.targets.faulty import FaultRule, FaultyTarget
 from eventstore.factory import open_store
 from fleetevents import registry
 from orchestrator.clock import Clock, SystemClock
+from orchestrator.gcsettings import tune_collector
 
 Faults = Mapping[str | None, Sequence[FaultRule]]
 """Fault rules per cluster name; the None entry applies to every cluster (each member gets its own copy,
@@ -149,11 +150,13 @@ async def serve_simulated(
 
 def run_agent(store_url: str, cluster: str, labels: Mapping[str, str], target: str, **options: Any) -> None:
     """Blocking `serve_agent` (same options; for the CLI): returns after a clean stop on SIGTERM/SIGINT."""
+    tune_collector()
     asyncio.run(serve_agent(store_url, cluster, labels, target, **options))
 
 
 def run_simulated(store_url: str, members: Sequence[MemberSpec], target: str, **options: Any) -> None:
     """Blocking `serve_simulated` (same options; for the CLI): returns after a clean stop on SIGTERM/SIGINT."""
+    tune_collector()
     asyncio.run(serve_simulated(store_url, members, target, **options))
 
 

@@ -5,10 +5,12 @@ backends: Kafka (`eventstore.kafka`), embedded SQLite (`eventstore.sqlite`) and 
 (`eventstore.memory`, unit tests only). `open_store(url)` picks one from a URL.
 """
 from eventstore.errors import (
+    AppendOutcomeUnknownError,
     DecodeError,
     EventStoreError,
     EventValidationError,
     StoreClosedError,
+    StoreUnavailableError,
     UnknownEventTypeError,
 )
 from eventstore.records import DeadLetter, Event, Position
@@ -17,6 +19,7 @@ from eventstore.store import EventStore, Handler, StreamSpec, Subscription
 
 __all__ = [
     "DeadLetter",
+    "AppendOutcomeUnknownError",
     "DecodeError",
     "Event",
     "EventRegistry",
@@ -26,6 +29,7 @@ __all__ = [
     "Handler",
     "Position",
     "StoreClosedError",
+    "StoreUnavailableError",
     "StreamSpec",
     "Subscription",
     "UnknownEventTypeError",

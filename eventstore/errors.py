@@ -55,3 +55,20 @@ class FencedError(EventStoreError):
 
 class KafkaSecurityError(EventStoreError, ValueError):
     """The Kafka security settings (URL query or FLEETSTAGE_KAFKA_* environment) are incomplete or invalid."""
+
+
+class StoreUnavailableError(EventStoreError):
+    """The store cannot write now (its brokers or its producer failed); the caller may try again later."""
+
+
+class AppendOutcomeUnknownError(StoreUnavailableError):
+    """A write whose transaction failed after it began: it may or may not have been committed. The store
+    replaced its producer, so later writes work; never append the same events again blindly."""
+
+    def __init__(self, count: int, cause: BaseException) -> None:
+        super().__init__(
+            f"the event store's Kafka producer failed while writing {count} record(s) ({cause!r}): they may or "
+            "may not have been written. The store replaced its producer and accepts writes again; read the "
+            "stream first (events keep their ids) and write them again only if they are not there"
+        )
+        self.count = count

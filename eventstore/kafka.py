@@ -6,7 +6,8 @@ compact. Every append is one Kafka transaction (all or nothing, across topics), 
 transactional producer owned by this store instance. Partitions are chosen by `partition_for`, not by
 Kafka's hash, so every backend puts a subject in the same partition. Every client sets the safety
 settings explicitly (acks=all, idempotence, no auto-commit, earliest, read_committed), and the latency
-ones too (linger, fetch wait: `PRODUCER_BATCHING`, `GROUP_FETCH`, `READER_FETCH`).
+ones too (linger, retry backoff, fetch wait: `PRODUCER_BATCHING`, `PRODUCER_RETRY`, `GROUP_FETCH`,
+`READER_FETCH`).
 Group subscriptions live in `eventstore.kafka_subscription`.
 """
 from __future__ import annotations
@@ -22,11 +23,13 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 from prometheus_client import Counter
 
-from eventstore.errors import EventStoreError, StoreClosedError, UnknownStreamError
+from eventstore.errors import (
+    AppendOutcomeUnknownError, EventStoreError, StoreClosedError, StoreUnavailableError, UnknownStreamError,
+)
 from eventstore.kafka_codec import DECODE_SLICE, OutRecord, decode_records, encode_headers, send_records
 from eventstore.kafka_deadletters import from_dead_letter_record, newest_distinct, to_dead_letter_record
 from eventstore.kafka_security import failure_hint
-from eventstore.kafka_subscription import KafkaSubscription
+from eventstore.kafka_subscription import KafkaSubscription, _stop_producer as stop_producer
 from eventstore.locallog import _check_partitions as check_partitions
 from eventstore.records import DeadLetter, Event, Position
 from eventstore.registry import EventRegistry
@@ -55,6 +58,13 @@ CONSUMER_SAFETY = {"enable_auto_commit": False, "auto_offset_reset": "earliest",
 PRODUCER_BATCHING = {"linger_ms": 0}
 """Send at once: every write is a transaction whose commit flushes whatever is queued, so lingering would
 only delay it (records queued while a request is in flight still go out together)."""
+PRODUCER_RETRY = {"retry_backoff_ms": 20}
+"""Wait before a retried transaction request (aiokafka's default is 100 ms). The usual retry is
+CONCURRENT_TRANSACTIONS: a transaction started while the producer's previous one is still completing
+(its markers being written, on `__consumer_offsets` too, which `_await_visible` does not look at), which
+the broker answers within milliseconds; a 100 ms wait there is a 100 ms reaction (the latency benchmark's
+max was ~108 ms). 20 ms is what the Java client waits in that case (KAFKA-5477). It also paces the
+producer's other retries (metadata while a leader is unknown, a coordinator moving)."""
 GROUP_FETCH = {"fetch_max_wait_ms": 10, "fetch_min_bytes": 1}
 """Fetch settings of subscription (group) consumers: they bound how long new records can wait. aiokafka has
 one fetch in flight per broker, and a fetch leaves out every partition whose records it still holds unread
@@ -110,6 +120,8 @@ class KafkaEventStore(EventStore):
         self._dead_seen: set[tuple[str, Position | None]] = set()
         self._admin: AIOKafkaAdminClient | None = None
         self._producer: AIOKafkaProducer | None = None
+        self._producer_id = f"store-{uuid.uuid4()}"
+        self._producer_failed = False
         self._offsets: AIOKafkaConsumer | None = None
         self._write_lock = asyncio.Lock()
 
@@ -130,7 +142,7 @@ class KafkaEventStore(EventStore):
             transactional_id=self.topic_prefix + transactional_id,
             transaction_timeout_ms=self.transaction_timeout_ms,
             **PRODUCER_SAFETY,
-            **{**PRODUCER_BATCHING, **self._client_options},
+            **{**PRODUCER_BATCHING, **PRODUCER_RETRY, **self._client_options},
         )
 
     def group_id(self, group: str) -> str:
@@ -153,7 +165,7 @@ class KafkaEventStore(EventStore):
             return
         makers = (
             lambda: AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers, **self._client_options),
-            lambda: self.transactional_producer(f"store-{uuid.uuid4()}"),
+            lambda: self.transactional_producer(self._producer_id),
             self.consumer,
         )
         started: list[Any] = []
@@ -280,10 +292,45 @@ class KafkaEventStore(EventStore):
         if not events:
             return []
         records = await self.encode(events)
-        _, producer, _ = self._open_clients()
-        async with self._write_lock:  # one transaction at a time per producer
-            written = await self.write(producer, records)
+        written = await self._write_own(records)
         return [Position(meta.partition, meta.offset) for meta in written]
+
+    async def _write_own(self, records: Sequence[OutRecord]) -> list[Any]:
+        """Write `records` in one transaction of the store's own producer. A producer that fails does so for
+        good (fenced: the broker aborted a transaction left open past the transaction timeout, or another
+        producer took its transactional id; broken: aiokafka stops its sender on an unexpected error), so it
+        is replaced before the next write; the failed write itself may have committed, so it is not retried
+        but raised as AppendOutcomeUnknownError."""
+        async with self._write_lock:  # one transaction at a time per producer
+            producer = await self._own_producer()
+            try:
+                return await self.write(producer, records)
+            except KafkaError as exc:
+                self._producer_failed = True
+                raise AppendOutcomeUnknownError(len(records), exc) from exc
+
+    async def _own_producer(self) -> AIOKafkaProducer:
+        """The store's producer (under the write lock), first replaced by a fresh one with the same
+        transactional id when it failed: starting that fences the old epoch and finishes its last transaction."""
+        _, producer, _ = self._open_clients()
+        if not (self._producer_failed or _broken(producer)):
+            return producer
+        log.warning("the event store's Kafka producer failed: replacing it")
+        await stop_producer(producer)  # stopping twice is harmless, should starting the fresh one fail
+        _read_failed_batches(producer)
+        fresh = self.transactional_producer(self._producer_id)
+        try:
+            await fresh.start()
+        except BaseException as exc:
+            await fresh.stop()
+            if isinstance(exc, KafkaError):
+                raise StoreUnavailableError(
+                    f"cannot restart the event store's Kafka producer ({exc!r}): nothing was written; try again "
+                    f"once the Kafka brokers at {self.bootstrap_servers} answer"
+                ) from exc
+            raise
+        self._producer, self._producer_failed = fresh, False
+        return fresh
 
     async def write(
         self,
@@ -401,9 +448,7 @@ class KafkaEventStore(EventStore):
         topic = self.topic(self.dead_letter_stream)
         if self.dead_letter_stream not in self._partitions:
             await self.ensure_streams([])
-        _, producer, _ = self._open_clients()
-        async with self._write_lock:
-            await self.write(producer, [to_dead_letter_record(topic, letter) for letter in fresh])
+        await self._write_own([to_dead_letter_record(topic, letter) for letter in fresh])
         for letter in fresh:
             self._dead_seen.add((letter.stream, letter.position))
             DEAD_LETTERS.labels(letter.stream).inc()
@@ -445,6 +490,21 @@ class KafkaEventStore(EventStore):
 def _retrieve_exception(future: asyncio.Future[Any]) -> None:
     if not future.cancelled():
         future.exception()
+
+
+def _broken(producer: AIOKafkaProducer) -> bool:
+    """Whether `producer` can no longer write: fenced or otherwise in a fatal state, or its sender stopped."""
+    sender = producer._sender.sender_task  # aiokafka has no public call for either
+    return producer._txn_manager.is_fatal_error() or (sender is not None and sender.done())
+
+
+def _read_failed_batches(producer: AIOKafkaProducer) -> None:
+    """Read the errors aiokafka leaves in its failed batches' drain waiters (it fails every queued batch when
+    its sender stops), or asyncio logs "Future exception was never retrieved" whenever they are collected."""
+    accumulator = producer._message_accumulator  # aiokafka has no public call for this
+    for batch in [*(b for queue in accumulator._batches.values() for b in queue), *accumulator._pending_batches]:
+        if batch._drain_waiter.done():
+            _retrieve_exception(batch._drain_waiter)
 
 
 def _served(topic: Mapping[str, Any]) -> bool:

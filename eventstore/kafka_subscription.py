@@ -11,7 +11,7 @@ the partition back fresh from the committed offset.
 A batch the handler answers with nothing (the member's own outputs read back, transaction markers) is
 committed with a plain group commit, which the group fences by generation: a transaction of offsets alone
 would make the partition's next transaction wait for it to complete (the broker answers
-CONCURRENT_TRANSACTIONS and aiokafka retries after `retry_backoff_ms`, 100 ms).
+CONCURRENT_TRANSACTIONS and aiokafka retries after `retry_backoff_ms`, see `PRODUCER_RETRY`).
 At least once: the events are appended, then the offset committed.
 
 Rebalances are eager (every member revokes everything, then gets its new share): the listener only
@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import IllegalStateError, KafkaError
 
+from eventstore.errors import StoreUnavailableError
 from eventstore.groupsubscription import GroupSubscription
 from eventstore.records import Event
 from eventstore.store import SubscriptionSpec
@@ -172,10 +173,12 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
             producer = await self._start_producer(p)
             try:
                 position = await _committed_position(consumer, TopicPartition(self._topic, p))
-            except IllegalStateError:  # already taken away again: the next reconciliation sees it
+            except BaseException as exc:  # taken away again (the next reconciliation sees it), or shut down
                 if producer is not None:
                     await _stop_producer(producer)
-                continue
+                if isinstance(exc, IllegalStateError):
+                    continue
+                raise
             self._producers[p] = producer
             self._committed[p] = fresh[p] = position
         if fresh and self._on_assign is not None:
@@ -230,13 +233,13 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
                 if outputs:
                     await self._store.append(outputs)
                 await self._consumer.commit({tp: next_offset})
-        except KafkaError as exc:
+        except (KafkaError, StoreUnavailableError) as exc:  # the latter from the store's own append
             await self._lose(tp, exc)
             return
         self._committed[p] = next_offset
         self._progress.fire()
 
-    async def _lose(self, tp: TopicPartition, exc: KafkaError) -> None:
+    async def _lose(self, tp: TopicPartition, exc: KafkaError | StoreUnavailableError) -> None:
         """The batch of `tp` was not committed: the partition's producer was fenced (by a new owner, or by
         the broker aborting a transaction left open past the transaction timeout, e.g. across a broker
         pause) or broke (aiokafka stops a producer for good on an unexpected error), the group moved on,

@@ -26,10 +26,10 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from eventstore import EventStore
+from eventstore import EventStore, StoreUnavailableError
 from hub.auth import AccessControl, Authenticator, NoAuthentication, identity_of
 from hub.denials import DenialRecorder
-from hub.errors import ApiError, bad_request, not_found
+from hub.errors import ApiError, bad_request, not_found, unavailable
 from hub.metrics import HubMetrics
 from hub.paths import Target, parse_path
 from hub.readmodel import Document, ReadModel
@@ -99,6 +99,8 @@ class ObjectEndpoints:
             response = await self._handle(request, target)
         except ApiError as exc:
             response = exc.response()
+        except StoreUnavailableError as exc:  # e.g. the outcome of an append is unknown: say so, no 500
+            response = unavailable(str(exc)).response()
         response.headers.update(now)
         return response
 

@@ -61,3 +61,7 @@ def method_not_allowed(message: str) -> ApiError:
 
 def timeout(message: str) -> ApiError:
     return ApiError(504, "Timeout", message)
+
+
+def unavailable(message: str) -> ApiError:
+    return ApiError(503, "ServiceUnavailable", message)

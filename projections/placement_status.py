@@ -26,6 +26,7 @@ from projections.documents import (
     remove_condition,
     set_condition,
 )
+from projections.listindex import ListIndex
 from projections.snapshots import scheduling_message
 from resources.names import PLACEMENT_V1BETA1
 
@@ -138,10 +139,11 @@ def _scheduled(doc: Document, data: placements.PlacementScheduled, event: Event)
     _refresh_available(doc, event)
 
 
+_ENTRIES = ListIndex("clusterName")
+
+
 def _entry(doc: Document, cluster: str) -> Document | None:
-    return next(
-        (e for e in (doc.get("status") or {}).get("placementStatuses") or () if e["clusterName"] == cluster), None
-    )
+    return _ENTRIES.find((doc.get("status") or {}).get("placementStatuses"), cluster)
 
 
 def _rollout_started(doc: Document, data: runs.ClusterUpdateStarted, event: Event) -> None:

@@ -28,6 +28,7 @@ from projections.documents import (
     k8s_time,
     set_condition,
 )
+from projections.listindex import ListIndex
 from resources.duration import format_duration, parse_duration
 from resources.names import DELETION_STAGE_NAME, PLACEMENT_V1BETA1, approval_request_name
 
@@ -57,15 +58,19 @@ def _set(
     set_condition(_conditions(holder), type_, status, reason, event.time, _generation(run), message)
 
 
+_STAGES = ListIndex("stageName")
+_CLUSTERS = ListIndex("clusterName")
+
+
 def _stage(run: Document, name: str) -> Document | None:
     status = run.get("status") or {}
     if name == DELETION_STAGE_NAME:
         return status.get("deletionStageStatus")
-    return next((s for s in status.get("stagesStatus") or () if s["stageName"] == name), None)
+    return _STAGES.find(status.get("stagesStatus"), name)
 
 
 def _cluster(stage: Document, name: str) -> Document:
-    found = next((cl for cl in stage["clusters"] if cl["clusterName"] == name), None)
+    found = _CLUSTERS.find(stage["clusters"], name)
     if found is None:
         found = {"clusterName": name}
         stage["clusters"].append(found)

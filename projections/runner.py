@@ -14,6 +14,7 @@ import asyncio
 import builtins  # `list` is also a query method of ProjectionRunner
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -497,28 +498,59 @@ async def rebuild(
 
 
 async def _replay_into(event_store: EventStore, projector: Projector, batch_size: int) -> Positions:
-    """Fold every stream into `projector` in batches, committing each while the next one folds."""
+    """Fold every stream into `projector` in batches, committing each while the next one folds.
+
+    Three stages overlap: a task reads (and decodes) the next batches, a worker thread folds this one
+    (the event loop keeps fetching meanwhile), and the store's thread commits the previous one."""
     writing: asyncio.Future[None] | None = None  # the previous batch's commit, under way while this one folds
-
-    async def commit_ahead(events: Sequence[Event]) -> None:
-        nonlocal writing
-        batch = projector.apply_ahead(events)
-        if writing is not None:
-            await writing
-            writing = None
-        if batch is not None:
-            writing = asyncio.ensure_future(projector.store.commit(batch))
-
     try:
-        for stream in STREAMS:
-            events: list[Event] = []
-            async for event in event_store.read(stream):
-                events.append(event)
-                if len(events) >= batch_size:
-                    await commit_ahead(events)
-                    events = []
-            await commit_ahead(events)
+        async with aclosing(_read_ahead(event_store, batch_size)) as batches:
+            async for events in batches:
+                batch = await asyncio.to_thread(projector.apply_ahead, events)
+                if writing is not None:
+                    await writing
+                    writing = None
+                if batch is not None:
+                    writing = asyncio.ensure_future(projector.store.commit(batch))
     finally:
         if writing is not None:
             await writing
     return projector.positions
+
+
+READ_AHEAD_BATCHES = 2
+"""Batches `_read_ahead` may hold beyond the one being folded."""
+
+
+async def _read_ahead(event_store: EventStore, batch_size: int) -> AsyncIterator[list[Event]]:
+    """Every event of every stream (to the end seen when read) in batches of up to `batch_size` events
+    of one stream, read by a task up to READ_AHEAD_BATCHES ahead of the caller; its error is raised here."""
+    ready: asyncio.Queue[list[Event] | None] = asyncio.Queue()  # None: the reader stopped
+    room = asyncio.Semaphore(READ_AHEAD_BATCHES)
+
+    async def read() -> None:
+        try:
+            for stream in STREAMS:
+                events: list[Event] = []
+                async for event in event_store.read(stream):
+                    events.append(event)
+                    if len(events) >= batch_size:
+                        await room.acquire()
+                        ready.put_nowait(events)
+                        events = []
+                if events:
+                    await room.acquire()
+                    ready.put_nowait(events)
+        finally:
+            ready.put_nowait(None)
+
+    reader = asyncio.create_task(read(), name="projections-rebuild-read")
+    try:
+        while (events := await ready.get()) is not None:
+            room.release()
+            yield events
+        await reader  # raises what stopped it
+    finally:
+        if not reader.done():
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)

@@ -206,7 +206,7 @@ class ProjectionStore:
 
     async def create_indexes(self) -> None:
         """Make the audit's query indexes (at the end of a bulk load opened with `defer_indexes=True`:
-        one sort each instead of an index update per inserted entry)."""
+        one sort each instead of an index update per inserted entry), and sync the file from then on."""
         await self._call(self._create_indexes)
 
     async def audit(self, query: AuditFilter) -> list[dict[str, Any]]:
@@ -228,11 +228,15 @@ class ProjectionStore:
             raise RuntimeError(f"the projection store {self.path} is closed")
         return self._db
 
+    _DURABLE = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL"
+    _BULK_LOAD = "PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF"
+
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")
+        # A bulk load (a rebuild into a fresh file, useless if it stops half way) writes each page once, with
+        # no write-ahead log and no fsync; `create_indexes` turns both on, so the file is synced when it ends.
+        _execute_all(db, self._BULK_LOAD if self._defer_indexes else self._DURABLE)
         with write_transaction(db):
             _execute_all(db, TABLES)
             if not self._defer_indexes:
@@ -240,6 +244,7 @@ class ProjectionStore:
         return db
 
     def _create_indexes(self) -> None:
+        _execute_all(self._conn, self._DURABLE)  # first: the index pages go through the log and are synced
         with write_transaction(self._conn) as db:
             _execute_all(db, AUDIT_INDEXES)
 

@@ -46,9 +46,10 @@ class Hub:
 
 
 @asynccontextmanager
-async def running_hub(store_url: str, tmp_path: Path) -> AsyncIterator[Hub]:
+async def running_hub(store_url: str, tmp_path: Path, members: bool = True) -> AsyncIterator[Hub]:
+    """A hub on `store_url`, with the how-to's simulated members (their heartbeats append) unless not `members`."""
     clock = ManualClock()
-    settings = HubSettings(data_dir=tmp_path, members=HOW_TO_MEMBERS, command_timeout=30)
+    settings = HubSettings(data_dir=tmp_path, members=HOW_TO_MEMBERS if members else (), command_timeout=30)
     async with open_store(store_url, registry) as store:
         await store.ensure_streams(ALL_STREAMS)
         async with hub_services(store, clock, settings) as services:

@@ -81,6 +81,10 @@ async def test_live_projection_equals_a_rebuild_from_zero(event_store: EventStor
     assert live["audit"] == rebuilt["audit"]
     assert live["documents"] == rebuilt["documents"]
     assert len(live["documents"]) > 10
+    await rebuild(event_store, tmp_path / "small-batches.db", batch_size=7)  # read ahead, fold and commit overlap
+    assert tables(tmp_path / "small-batches.db") == rebuilt
+    with closing(sqlite3.connect(tmp_path / "rebuilt.db")) as db:  # the bulk load ends as a durable WAL file
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
 async def test_rebuild_refuses_to_overwrite(event_store: EventStore, tmp_path: Path):
