@@ -29,8 +29,8 @@ from eventstore.errors import (
 from eventstore.kafka_codec import DECODE_SLICE, OutRecord, decode_records, encode_headers, send_records
 from eventstore.kafka_deadletters import from_dead_letter_record, newest_distinct, to_dead_letter_record
 from eventstore.kafka_security import failure_hint
-from eventstore.kafka_subscription import KafkaSubscription, _stop_producer as stop_producer
-from eventstore.locallog import _check_partitions as check_partitions
+from eventstore.kafka_subscription import KafkaSubscription, stop_producer
+from eventstore.locallog import check_partitions
 from eventstore.records import DeadLetter, Event, Position
 from eventstore.registry import EventRegistry
 from eventstore.store import EventStore, StreamSpec, Subscription, SubscriptionSpec, partition_for

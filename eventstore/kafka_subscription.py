@@ -175,7 +175,7 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
                 position = await _committed_position(consumer, TopicPartition(self._topic, p))
             except BaseException as exc:  # taken away again (the next reconciliation sees it), or shut down
                 if producer is not None:
-                    await _stop_producer(producer)
+                    await stop_producer(producer)
                 if isinstance(exc, IllegalStateError):
                     continue
                 raise
@@ -197,7 +197,7 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
             await producer.begin_transaction()
             await producer.abort_transaction()  # empty: nothing is sent
         except BaseException:
-            await _stop_producer(producer)
+            await stop_producer(producer)
             raise
         return producer
 
@@ -264,7 +264,7 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
             producer = self._producers.pop(p, None)
             self._committed.pop(p, None)
             if producer is not None:
-                await _stop_producer(producer)
+                await stop_producer(producer)
         if self._on_revoke is not None:
             await self._on_revoke(list(partitions))
 
@@ -288,7 +288,7 @@ async def _committed_position(consumer: AIOKafkaConsumer, tp: TopicPartition) ->
     return await consumer.position(tp)
 
 
-async def _stop_producer(producer: AIOKafkaProducer) -> None:
+async def stop_producer(producer: AIOKafkaProducer) -> None:
     await producer.stop()
     # A fenced producer keeps its fatal error in a future aiokafka never awaits again; read it, or
     # asyncio logs "Future exception was never retrieved" when it is collected.

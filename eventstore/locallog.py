@@ -116,7 +116,7 @@ class LocalLogStore(EventStore):
         follow: bool = False,
     ) -> AsyncIterator[Event]:
         count = await self._partition_count(stream)
-        chosen = _check_partitions(stream, count, partitions)
+        chosen = check_partitions(stream, count, partitions)
         positions = {p: (start or {}).get(p, 0) for p in chosen}
         stops: Mapping[int, int | None] = (
             dict.fromkeys(chosen) if follow else await self.end_offsets(stream)
@@ -153,7 +153,7 @@ class LocalLogStore(EventStore):
         return events
 
 
-def _check_partitions(stream: str, count: int, partitions: Sequence[int] | None) -> list[int]:
+def check_partitions(stream: str, count: int, partitions: Sequence[int] | None) -> list[int]:
     if partitions is None:
         return list(range(count))
     for p in partitions:
