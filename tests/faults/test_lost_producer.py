@@ -23,6 +23,7 @@ from eventstore.kafka import KafkaEventStore
 from tests.eventstore.collect import WAIT, Collector
 from tests.eventstore.ledger import audit_of, deposits, read_all
 from tests.eventstore.payloads import registry
+from tests.faults.fencing import register_again
 
 pytestmark = pytest.mark.kafka
 
@@ -35,13 +36,7 @@ Spoiler = Callable[[KafkaEventStore], Awaitable[None]]
 async def bump_the_epoch(store: KafkaEventStore) -> None:
     """Register the subscription's transactional id again, as the broker does when it aborts a timed-out
     transaction: the subscription's producer is fenced, and no member joins or leaves the group."""
-    usurper = store.transactional_producer(f"{GROUP}-{STREAM}-0")
-    try:
-        await usurper.start()
-        await usurper.begin_transaction()
-        await usurper.abort_transaction()
-    finally:
-        await usurper.stop()
+    await register_again(store, f"{GROUP}-{STREAM}-0")
 
 
 def break_the_next_write(monkeypatch: pytest.MonkeyPatch) -> Spoiler:

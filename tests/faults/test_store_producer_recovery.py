@@ -21,6 +21,7 @@ from eventstore.kafka import KafkaEventStore
 from tests.cli.test_api import running_hub
 from tests.eventstore.ledger import deposit, read_all
 from tests.eventstore.payloads import registry
+from tests.faults.fencing import register_again
 from tests.orchestrator import howto
 
 pytestmark = pytest.mark.kafka
@@ -38,13 +39,7 @@ async def store(kafka_bootstrap: str) -> AsyncIterator[KafkaEventStore]:
 
 async def fence_the_store_producer(store: KafkaEventStore) -> None:
     """Register the store's transactional id again, as the broker does when it aborts a timed-out transaction."""
-    usurper = store.transactional_producer(store._producer_id)
-    try:
-        await usurper.start()
-        await usurper.begin_transaction()
-        await usurper.abort_transaction()
-    finally:
-        await usurper.stop()
+    await register_again(store, store._producer_id)
 
 
 async def ids_in(store: KafkaEventStore) -> list[str]:
