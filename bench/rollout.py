@@ -1,4 +1,4 @@
-"""Rollout throughput: one run over N member clusters in 10 stages, maxConcurrency 100%, simulated agents
+"""Rollout throughput: one run over N member clusters in S stages (default 10), maxConcurrency 100%, simulated agents
 that succeed at once, on Kafka and on the embedded store.
 
     .venv/bin/python -m bench.rollout [--clusters 100,1000] [--stages 10] [--backends kafka,embedded]
@@ -81,12 +81,12 @@ def rows(cases: list[Case]) -> list[tuple[str, ...]]:
     ]
 
 
-def markdown(cases: list[Case], argv: list[str]) -> str:
+def markdown(cases: list[Case], argv: list[str], stages: int) -> str:
     return "\n".join([
         "## Rollout throughput",
         "",
         f"`{command_line('bench.rollout', argv)}` (or `make bench-rollout`), {stamp()}, {machine()}.",
-        "One ClusterStagedUpdateRun over N member clusters in 10 stages (N/10 clusters each, `maxConcurrency:",
+        f"One ClusterStagedUpdateRun over N member clusters in {stages} stages (N/{stages} clusters each, `maxConcurrency:",
         "100%`), simulated agents (`SimulatedFleet`, all members in one process, in-memory targets that",
         "succeed at once: `bench/instant.py`; heartbeats every 10 s). Processes: `fleetstage orchestrator`; the",
         "benchmark (simulated fleet + driver appending StrategyApplied, ApplyPlacement, ApplyRun); on Kafka, a",
@@ -108,9 +108,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def report(console: Console, cases: list[Case], args: argparse.Namespace, argv: list[str]) -> None:
-    console.print(rich_table("rollout throughput (10 stages, maxConcurrency 100%)", HEADERS, rows(cases)))
+    title = f"rollout throughput ({args.stages} stages, maxConcurrency 100%)"
+    console.print(rich_table(title, HEADERS, rows(cases)))
     if not args.no_doc:
-        console.print(f"wrote the rollout section of {write_section('rollout', markdown(cases, argv))}")
+        console.print(f"wrote the rollout section of {write_section('rollout', markdown(cases, argv, args.stages))}")
 
 def main(argv: list[str] | None = None) -> None:
     run_benchmark(argv, parse_args, measure, report)

@@ -1,0 +1,27 @@
+"""The rollout benchmark at CI size on the embedded store: the run finishes, the table and the docs
+section name the stages asked for (not a fixed 10), and every cluster update is counted."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench import rollout, support
+
+
+def test_a_small_rollout_reports_its_own_stage_count_in_the_table_and_the_doc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n")
+    monkeypatch.setattr(support, "DOC", doc)
+
+    rollout.main(["--clusters", "12", "--stages", "3", "--backends", "embedded", "--timeout", "60"])
+
+    out = capsys.readouterr().out
+    assert "rollout throughput (3 stages, maxConcurrency 100%)" in out
+    section = doc.read_text()
+    assert "over N member clusters in 3 stages (N/3 clusters each" in section
+    [row] = [line for line in section.splitlines() if line.startswith("| embedded | 12 |")]
+    seconds, updates_per_second = (float(cell.replace(",", "")) for cell in row.split("|")[3:5])
+    assert seconds > 0 and updates_per_second == pytest.approx(12 / seconds, rel=0.05)
