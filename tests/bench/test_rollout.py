@@ -24,4 +24,6 @@ def test_a_small_rollout_reports_its_own_stage_count_in_the_table_and_the_doc(
     assert "over N member clusters in 3 stages (N/3 clusters each" in section
     [row] = [line for line in section.splitlines() if line.startswith("| embedded | 12 |")]
     seconds, updates_per_second = (float(cell.replace(",", "")) for cell in row.split("|")[3:5])
-    assert seconds > 0 and updates_per_second == pytest.approx(12 / seconds, rel=0.05)
+    # 12 updates over the run's time, which the table rounds to 10 ms
+    assert seconds > 0 and 12 / (seconds + 0.005) <= updates_per_second + 0.5
+    assert seconds < 0.005 or updates_per_second - 0.5 <= 12 / (seconds - 0.005)
