@@ -14,6 +14,8 @@ class ClusterUpdateRequested(Payload):
 
     Objects this placement put on the cluster before and not listed in `resources` are removed; the
     deletion stage sends an empty list with `delete=True`. Objects fleetstage never placed are never touched.
+    Deleting the placement sends the same removal to every cluster holding its objects, with no `run` and
+    no `stage` (empty) and `resource_snapshot_index` -k for the placement's k-th deletion.
     """
 
     run: str

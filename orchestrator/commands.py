@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from eventstore import Event
 from fleetevents import commands as cmd
+from fleetevents.agents import ClusterUpdateRequested
 from fleetevents.base import Payload
 from fleetevents.placements import PlacementApplied, PlacementDeleted
 from fleetevents.runs import (
@@ -101,9 +102,20 @@ def _apply_placement(state: PlacementState, command: cmd.ApplyPlacement) -> list
 
 
 def _delete_placement(state: PlacementState, command: cmd.DeletePlacement) -> list[Payload]:
+    """The placement goes, and so do its objects on every member that holds them or is being updated."""
     if state.placement is None or command.name != state.name:
         raise Rejected("name", f'clusterresourceplacements "{command.name}" not found')
-    return [PlacementDeleted(name=command.name)]
+    members = sorted({*state.deployed.keys(), *state.updating.keys()})
+    return [PlacementDeleted(name=command.name), *(_removal(state, cluster) for cluster in members)]
+
+
+def _removal(state: PlacementState, cluster: str) -> ClusterUpdateRequested:
+    """The command that removes a deleted placement's objects from `cluster`: no run and no stage; its
+    index is minus the deletion's number, so an agent carries out each deletion once (its ledger key)."""
+    return ClusterUpdateRequested(
+        run="", placement=state.name, stage="", cluster=cluster,
+        resource_snapshot_index=-(state.deletions + 1), resources=[], delete=True,
+    )
 
 
 def _apply_run(state: PlacementState, command: cmd.ApplyRun) -> list[Payload]:

@@ -62,7 +62,7 @@ def _placement_applied(s: PlacementState, d: pe.PlacementApplied, e: Event) -> P
 
 @_folds(pe.PlacementDeleted)
 def _placement_deleted(s: PlacementState, d: pe.PlacementDeleted, e: Event) -> PlacementState:
-    return changed(s, placement=None)
+    return changed(s, placement=None, updating=Map(), deployed=Map(), deletions=s.deletions + 1)
 
 
 @_folds(pe.PolicySnapshotCreated)

@@ -1,6 +1,7 @@
 """A member cluster that cannot apply: the how-to's first run stops at that cluster with the agent's
 reason, the next cluster of the stage is never touched, and once the member is fixed a new run for the
-same snapshot rolls the change out everywhere — real hub and agent processes, embedded store and Kafka."""
+same snapshot rolls the change out everywhere; deleting the placement then removes its objects from every
+member — real hub and agent processes, embedded store and Kafka."""
 import pytest
 
 from demo.fleet import LocalFleet, Member
@@ -76,3 +77,11 @@ def test_a_failed_apply_stops_the_run_and_a_new_run_recovers(backend, tmp_path, 
         assert ledger_runs(fleet, BROKEN) == [("example-run", False), ("example-run-3", True)]
         assert ledger_runs(fleet, "member1") == [("example-run-3", True)]
         assert ledger_runs(fleet, "member2") == [("example-run", True), ("example-run-3", True)]
+
+        # deleting the placement removes its objects from every member, as Fleet does, and says so in the ledger
+        howto.run("delete crp example-placement")
+        howto.wait("the placement's objects are gone from every member",
+                   lambda: all(howto.member_configmap(m.name) is None for m in MEMBERS))
+        for m in MEMBERS:
+            assert ledger_runs(fleet, m.name)[-1] == ("", True), ledger(fleet, m.name)
+            assert not (fleet.target_dir(m.name) / "test-namespace").exists()

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from eventstore import Event
 from fleetevents import commands as cmd
 from fleetevents import fleet as fe
+from fleetevents.agents import ClusterUpdateRequested
 from fleetevents.placements import (
     PlacementApplied,
     PlacementScheduled,
@@ -159,11 +161,47 @@ def test_reapplying_the_same_placement_is_unchanged_and_labels_keep_the_generati
     assert applied.generation == 1
 
 
-def test_deleted_placement_fails_its_running_run() -> None:
+def _removals(events: list[Event]) -> list[ClusterUpdateRequested]:
+    return of(events, ClusterUpdateRequested)
+
+
+def test_deleted_placement_fails_its_running_run_and_removes_its_objects_from_members() -> None:
     m = Machine.howto()
     m.apply_run(howto.run("r", "1"))
+    in_flight = sorted(r.cluster for r in m.outbox)
+    m.report(in_flight[0])
+    deployed = sorted(m.state.deployed.keys())
+    assert deployed == [in_flight[0]]
     events = m.input(cmd.DeletePlacement(name="example-placement"))
-    assert types(events) == ["placement.deleted", "run.failed"]
+    assert types(events) == ["placement.deleted", *["cluster.updaterequested"] * len(set(in_flight) | set(deployed)),
+                             "run.failed"]
+    removals = _removals(events)
+    assert sorted(r.cluster for r in removals) == sorted(set(in_flight) | set(deployed))
+    assert all(r.delete and r.resources == [] and r.run == "" and r.stage == "" for r in removals)
+    assert {r.resource_snapshot_index for r in removals} == {-1}
+    assert all(e.actor == "alice" for e in events if isinstance(e.data, ClusterUpdateRequested))
+
+
+def test_a_removal_report_changes_nothing_and_a_recreated_placement_starts_with_no_members() -> None:
+    m = Machine.howto()
+    m.apply_run(howto.run("r", "1"))
+    m.answer_all()
+    m.input(cmd.DeletePlacement(name="example-placement"))
+    assert m.outbox and all(r.run == "" for r in m.outbox)
+    assert m.answer_all() == []
+    assert len(m.state.deployed) == 0 and len(m.state.updating) == 0
+
+    m.input(cmd.ApplyPlacement(manifest=howto.PLACEMENT))
+    m.apply_run(howto.run("r2", None))
+    assert m.state.runs["r2"].plan is not None and m.state.runs["r2"].plan.deletion_clusters == []
+    m.report(m.outbox[0].cluster, run="r2")
+    [again] = _removals(m.input(cmd.DeletePlacement(name="example-placement")))
+    assert again.resource_snapshot_index == -2  # another ledger key: the agent carries this deletion out too
+
+
+def test_deleting_a_placement_with_nothing_deployed_sends_no_removal() -> None:
+    m = Machine.howto()
+    assert types(m.input(cmd.DeletePlacement(name="example-placement"))) == ["placement.deleted"]
 
 
 def test_an_invalid_hub_manifest_is_ignored() -> None:
