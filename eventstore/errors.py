@@ -72,3 +72,18 @@ class AppendOutcomeUnknownError(StoreUnavailableError):
             "stream first (events keep their ids) and write them again only if they are not there"
         )
         self.count = count
+
+
+class RecordTooLargeError(EventStoreError, ValueError):
+    """An event whose payload is over the largest record every backend accepts (`MAX_PAYLOAD_BYTES`):
+    nothing of its batch is written."""
+
+    def __init__(self, type_: str, subject: str, size: int, limit: int) -> None:
+        super().__init__(
+            f"event {type_!r} of {subject!r} is too large: its payload takes {size} bytes as JSON, over the limit "
+            f"of {limit} (Kafka's default record size); make it smaller or split it into several events"
+        )
+        self.type = type_
+        self.subject = subject
+        self.size = size
+        self.limit = limit

@@ -282,7 +282,7 @@ class KafkaEventStore(EventStore):
                     self.topic(event.stream),
                     partition_for(event.subject, partitions),
                     event.subject.encode(),
-                    self.registry.encode(event.data),
+                    self.registry.payload_bytes(event),
                     encode_headers(event),
                 )
             )

@@ -31,7 +31,7 @@ def prepare(registry: EventRegistry, events: Sequence[Event], partitions_of: Cal
     """Validate every event against the registry, then encode it. Raises before anything is written."""
     for event in events:
         registry.check(event.type, event.data)
-    encode = registry.encode
+    encode = registry.payload_bytes
     return [
         (
             event.stream,
@@ -46,7 +46,7 @@ def prepare(registry: EventRegistry, events: Sequence[Event], partitions_of: Cal
                 event.causationid,
                 event.source,
                 event.datacontenttype,
-                encode(event.data),
+                encode(event),
             ),
         )
         for event in events

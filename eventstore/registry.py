@@ -7,9 +7,15 @@ from typing import TypeVar
 import orjson
 from pydantic import BaseModel, Json, TypeAdapter, ValidationError
 
-from eventstore.errors import DecodeError, EventValidationError, UnknownEventTypeError
+from eventstore.errors import DecodeError, EventValidationError, RecordTooLargeError, UnknownEventTypeError
+from eventstore.records import Event
 
 M = TypeVar("M", bound=type[BaseModel])
+
+MAX_PAYLOAD_BYTES = 1_040_000
+"""The largest event payload (JSON bytes) any backend accepts, so that a log can move between backends:
+Kafka's default record limit (producer `max.request.size` 1048576, broker `message.max.bytes` 1048588)
+less room for the key, the CloudEvents headers and the record's framing."""
 
 
 def first_error_field(exc: ValidationError) -> tuple[str, str]:
@@ -81,6 +87,13 @@ class EventRegistry:
     def encode(data: BaseModel) -> bytes:
         """The JSON bytes of a payload (pydantic-core serializer; no intermediate dict)."""
         return data.__pydantic_serializer__.to_json(data, by_alias=True)
+
+    def payload_bytes(self, event: Event) -> bytes:
+        """The JSON bytes of `event`'s payload, checked against MAX_PAYLOAD_BYTES (RecordTooLargeError)."""
+        body = self.encode(event.data)
+        if len(body) > MAX_PAYLOAD_BYTES:
+            raise RecordTooLargeError(event.type, event.subject, len(body), MAX_PAYLOAD_BYTES)
+        return body
 
     def decode_many(self, type_: str, bodies: list[bytes]) -> list[BaseModel]:
         """The typed payloads of many stored records of one type, in one pydantic call.

@@ -72,6 +72,20 @@ class ResourceSnapshotCreated(Payload):
     selected_resources: list[dict[str, Any]]
 
 
+@registry.event("fleetstage.resourcesnapshot.refused")
+class ResourceSnapshotRefused(Payload):
+    """The placement's selection is too large for one snapshot (`size` JSON bytes over `limit`): no snapshot
+    is made for it and the placement shows `ClusterResourcePlacementScheduled=False/InvalidResourceSelectors`
+    until its selection fits again (then its scheduling decision is stated again)."""
+
+    placement: str
+    resource_hash: str
+    size: int
+    limit: int
+    placement_generation: int
+    message: str
+
+
 @registry.event("fleetstage.resourcesnapshot.deleted")
 class ResourceSnapshotDeleted(Payload):
     """Snapshot `<placement>-<index>-snapshot` fell out of the placement's revisionHistoryLimit: it is no

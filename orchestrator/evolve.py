@@ -78,7 +78,12 @@ def _policy_deleted(s: PlacementState, d: pe.PolicySnapshotDeleted, e: Event) ->
 
 @_folds(pe.PlacementScheduled)
 def _scheduled(s: PlacementState, d: pe.PlacementScheduled, e: Event) -> PlacementState:
-    return changed(s, scheduled=d)
+    return changed(s, scheduled=d, refused_selection=None)
+
+
+@_folds(pe.ResourceSnapshotRefused)
+def _resources_refused(s: PlacementState, d: pe.ResourceSnapshotRefused, e: Event) -> PlacementState:
+    return changed(s, refused_selection=d.resource_hash)
 
 
 @_folds(pe.ResourceSnapshotCreated)

@@ -178,6 +178,8 @@ class PlacementState:
     """cluster -> the run whose update of it is in flight (a later run taking a cluster over replaces it)."""
     deployed: Map[str, int] = field(default_factory=Map)
     """cluster -> resource snapshot index it last applied successfully for this placement."""
+    refused_selection: str | None = None
+    """Hash of the selection last refused as too large for a snapshot (refused once, until it changes)."""
     deletions: int = 0
     """How many times a placement of this name was deleted (numbers each deletion's removal commands)."""
 

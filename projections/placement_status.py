@@ -2,7 +2,8 @@
 SCHEDULED-GEN, AVAILABLE, AVAILABLE-GEN) and its per-cluster placement state.
 
 - `ClusterResourcePlacementScheduled` comes from the scheduling result, with the placement generation it
-  was computed for as observedGeneration (SCHEDULED-GEN).
+  was computed for as observedGeneration (SCHEDULED-GEN); False/InvalidResourceSelectors while the
+  selection is too large for a snapshot.
 - `status.placementStatuses` has one entry per selected cluster: Scheduled, and once a run touched it
   RolloutStarted / Applied / Available with the snapshot index it runs (`observedResourceIndex`).
 - `ClusterResourcePlacementAvailable` is set only when every selected cluster has reported on the same
@@ -35,6 +36,7 @@ SCHEDULED = "ClusterResourcePlacementScheduled"
 AVAILABLE = "ClusterResourcePlacementAvailable"
 SCHEDULE_SUCCEEDED = "ScheduleSucceeded"
 SCHEDULE_FAILED = "ScheduleFailed"
+INVALID_RESOURCE_SELECTORS = "InvalidResourceSelectors"
 RESOURCE_AVAILABLE = "ResourceAvailable"
 RESOURCE_NOT_AVAILABLE = "ResourceNotAvailableYet"
 
@@ -139,6 +141,13 @@ def _scheduled(doc: Document, data: placements.PlacementScheduled, event: Event)
     _refresh_available(doc, event)
 
 
+def _selection_refused(doc: Document, data: placements.ResourceSnapshotRefused, event: Event) -> None:
+    """Fleet's answer to selectors it cannot serve; the next `placement.scheduled` sets it back."""
+    conditions = doc.setdefault("status", {}).setdefault("conditions", [])
+    set_condition(conditions, SCHEDULED, False, INVALID_RESOURCE_SELECTORS, event.time, data.placement_generation,
+                  data.message)
+
+
 _ENTRIES = ListIndex("clusterName")
 
 
@@ -182,7 +191,9 @@ def _cluster_outcome(doc: Document, data: agents.ClusterUpdated, event: Event) -
     _refresh_available(doc, event)
 
 
-def _named(data: placements.PlacementScheduled | agents.ClusterUpdated, event: Event) -> Key:
+def _named(
+    data: placements.PlacementScheduled | placements.ResourceSnapshotRefused | agents.ClusterUpdated, event: Event
+) -> Key:
     return placement_key(data.placement)
 
 
@@ -195,6 +206,7 @@ HANDLERS: dict[type, Handler] = {
     placements.PlacementApplied: _applied,
     placements.PlacementDeleted: _deleted,
     placements.PlacementScheduled: editor(_named, _scheduled),
+    placements.ResourceSnapshotRefused: editor(_named, _selection_refused),
     runs.ClusterUpdateStarted: editor(_subject, _rollout_started),
     agents.ClusterUpdated: editor(_named, _cluster_outcome),
 }

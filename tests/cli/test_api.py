@@ -315,6 +315,34 @@ async def test_namespaces_must_exist_and_take_their_objects_with_them(hub: Hub) 
     assert (await hub.http.get(path("namespaces", "test-namespace"))).status_code == 404
 
 
+async def test_a_selection_too_large_for_a_snapshot_shows_on_the_placement_until_it_fits(hub: Hub) -> None:
+    await put(hub, "namespaces", howto.NAMESPACE)
+    await put(hub, "configmaps", howto.configmap("value1"))
+    await put(hub, "clusterresourceplacements", howto.PLACEMENT)
+    crp = path("clusterresourceplacements", "example-placement")
+
+    async def scheduled(status: str) -> dict[str, Any] | None:
+        found = condition((await hub.http.get(crp)).json(), "ClusterResourcePlacementScheduled")
+        return found if found and found["status"] == status else None
+
+    await eventually(lambda: scheduled("True"))
+    blob = "x" * 600_000  # each object is within the limits; together they are over one snapshot's
+    for name in ("big-a", "big-b"):
+        doc = {**howto.configmap("v"), "metadata": {"name": name, "namespace": "test-namespace"}, "data": {"k": blob}}
+        assert (await put(hub, "configmaps", doc)).status_code == 201
+    refused = await eventually(lambda: scheduled("False"))
+    assert refused["reason"] == "InvalidResourceSelectors"
+    assert "over the limit of" in refused["message"] and "split them among several placements" in refused["message"]
+    async def snapshot_names() -> list[str]:
+        return [s["metadata"]["name"] for s in (await hub.http.get(path("clusterresourcesnapshots"))).json()["items"]]
+
+    # big-a alone fitted (snapshot 1); with big-b no snapshot is made
+    assert await snapshot_names() == ["example-placement-0-snapshot", "example-placement-1-snapshot"]
+    assert (await hub.http.delete(path("configmaps", "big-b", "test-namespace"))).status_code == 200
+    assert (await eventually(lambda: scheduled("True")))["reason"] == "ScheduleSucceeded"
+    assert await snapshot_names() == ["example-placement-0-snapshot", "example-placement-1-snapshot"]
+
+
 async def test_merge_patch_moves_a_run_from_plan_to_run(hub: Hub) -> None:
     await put(hub, "namespaces", howto.NAMESPACE)
     await put(hub, "clusterresourceplacements", howto.PLACEMENT)

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 import pytest
 
 from eventstore import Event, EventStore, EventValidationError, StreamSpec, UnknownEventTypeError
-from eventstore.errors import UnknownStreamError
+from eventstore.errors import RecordTooLargeError, UnknownStreamError
+from eventstore.registry import MAX_PAYLOAD_BYTES
 from eventstore.store import partition_for
 from tests.eventstore.backends import POISON_TYPE, Backend
 from tests.eventstore.collect import WAIT, Collector
@@ -106,6 +107,26 @@ async def test_an_unregistered_event_type_writes_nothing(store: EventStore) -> N
         await store.append([deposit("acc-1", 0), unknown])
 
     assert await read_all(store, "ledger") == []
+
+
+async def test_the_largest_payload_is_kept_whole_and_a_larger_one_writes_nothing(store: EventStore) -> None:
+    await streams(store)
+    framing = len(b'{"account":"acc-1","owner":""}')
+    largest = Event("AccountOpened", "acc-1", AccountOpened(account="acc-1", owner="x" * (MAX_PAYLOAD_BYTES - framing)),
+                    stream="ledger")
+    too_large = Event("AccountOpened", "acc-1",
+                      AccountOpened(account="acc-1", owner="x" * (MAX_PAYLOAD_BYTES - framing + 1)), stream="ledger")
+
+    with pytest.raises(RecordTooLargeError) as raised:
+        await store.append([deposit("acc-1", 0), too_large])
+    assert (raised.value.type, raised.value.subject, raised.value.size) == ("AccountOpened", "acc-1",
+                                                                            MAX_PAYLOAD_BYTES + 1)
+    assert "too large" in str(raised.value) and str(MAX_PAYLOAD_BYTES) in str(raised.value)
+    assert await read_all(store, "ledger") == []
+
+    await store.append([largest])
+    [read] = await read_all(store, "ledger")
+    assert read.data == largest.data
 
 
 async def test_appending_to_a_stream_never_created_is_refused(store: EventStore) -> None:

@@ -13,7 +13,9 @@ from fleetevents.placements import (
     PolicySnapshotCreated,
     ResourceSnapshotCreated,
     ResourceSnapshotDeleted,
+    ResourceSnapshotRefused,
 )
+from orchestrator.snapshots import MAX_SNAPSHOT_BYTES
 from tests.orchestrator import howto
 from tests.orchestrator.machine import Machine, of, placement, types
 
@@ -210,3 +212,34 @@ def test_an_invalid_hub_manifest_is_ignored() -> None:
                                         generation=1))
     m.fleet_event(fe.StrategyApplied(manifest={"kind": "ClusterStagedUpdateStrategy"}, generation=1))
     assert types(m.reconcile()) == []
+
+
+def _big_configmap(name: str, size: int) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "test-namespace"},
+            "data": {"blob": "x" * size}}
+
+
+def test_a_selection_too_large_for_one_snapshot_is_refused_once_and_lifted_when_it_fits() -> None:
+    m = Machine.howto()
+    before = len(snapshots(m))
+    for name in ("big-a", "big-b"):
+        m.fleet_event(fe.HubResourceApplied(manifest=_big_configmap(name, MAX_SNAPSHOT_BYTES // 2), generation=1))
+    [refused] = of(m.reconcile(), ResourceSnapshotRefused)
+    assert refused.size > refused.limit == MAX_SNAPSHOT_BYTES and refused.placement_generation == 1
+    assert refused.message.startswith("The resource selectors are invalid: the selected objects take ")
+    assert "select fewer or smaller objects" in refused.message
+    assert m.reconcile() == [] and len(snapshots(m)) == before  # refused once; no snapshot made
+
+    m.fleet_event(fe.HubResourceDeleted(api_version="v1", kind="ConfigMap", name="big-b", namespace="test-namespace"))
+    lifted = m.reconcile()
+    assert types(lifted) == ["placement.scheduled", "resourcesnapshot.created"]
+    assert of(lifted, PlacementScheduled)[0] == m.state.scheduled
+    assert m.state.refused_selection is None and len(snapshots(m)) == before + 1
+
+
+def test_going_back_to_the_latest_snapshot_lifts_a_refusal() -> None:
+    m = Machine.howto()
+    m.fleet_event(fe.HubResourceApplied(manifest=_big_configmap("big", MAX_SNAPSHOT_BYTES + 1), generation=1))
+    assert types(m.reconcile()) == ["resourcesnapshot.refused"]
+    m.fleet_event(fe.HubResourceDeleted(api_version="v1", kind="ConfigMap", name="big", namespace="test-namespace"))
+    assert types(m.reconcile()) == ["placement.scheduled"]
