@@ -137,11 +137,18 @@ def projections(ctx: typer.Context, store: HubStoreOpt = None, data_dir: DataDir
         _runner().run(_runner().serve_projections(_settings(store, data_dir, projections_db=projections_db)))
 
 
+WorkersOpt = Annotated[Optional[int], typer.Option(
+    "--workers", min=1, help="Processes that share the log's partitions out (default: one per CPU).")]
+
+
 @projections_app.command("rebuild")
 def projections_rebuild(store: HubStoreOpt = None, data_dir: DataDirOpt = DATA_DIR,
-                        projections_db: ProjectionsOpt = None) -> None:
+                        projections_db: ProjectionsOpt = None, workers: WorkersOpt = None,
+                        log_level: LogOpt = "info") -> None:
     """Fold the whole log into fresh read models (stop the hub/api/projections processes first)."""
-    path = asyncio.run(_runner().rebuild_projections(_settings(store, data_dir, projections_db=projections_db)))
+    _logging(log_level)  # progress lines of a rebuild in worker processes
+    settings = _settings(store, data_dir, projections_db=projections_db)
+    path = asyncio.run(_runner().rebuild_projections(settings, workers))
     typer.echo(f"read models rebuilt in {path}")
 
 

@@ -38,8 +38,9 @@ from hub.metrics import HubMetrics
 from hub.writes import Writer
 from orchestrator.clock import Clock, SystemClock
 from orchestrator.service import Orchestrator
+from projections import rebuild
 from projections.publisher import KafkaViewPublisher
-from projections.runner import ProjectionRunner, rebuild
+from projections.runner import ProjectionRunner
 from projections.store import default_path
 
 log = logging.getLogger(__name__)
@@ -206,15 +207,16 @@ async def _until_stopped() -> None:
             loop.remove_signal_handler(sig)
 
 
-async def rebuild_projections(settings: HubSettings) -> Path:
+async def rebuild_projections(settings: HubSettings, workers: int | None = None) -> Path:
     """Fold the whole log into a fresh read-model file and put it in place of the old one (stop the
-    processes that serve the read models first). Returns the file's path."""
+    processes that serve the read models first), in `workers` processes (default: one per CPU).
+    Returns the file's path."""
     target = settings.read_model_path()
     fresh = target.with_name(target.name + ".rebuild")
     for leftover in _sqlite_files(fresh):
         leftover.unlink(missing_ok=True)
     async with _opened_store(settings) as store:
-        await rebuild(store, fresh)
+        await rebuild(store, fresh, store_url=settings.store, workers=workers)
     for old in _sqlite_files(target):
         old.unlink(missing_ok=True)
     fresh.replace(target)

@@ -73,7 +73,8 @@ class _Plan:
     def __init__(self, type_: str, model: type[BaseModel]) -> None:
         fields = model.model_fields
         self.word = type_.removeprefix(TYPE_PREFIX)
-        self.summary = tuple(name for name in SUMMARY_FIELDS if name in fields)
+        # (field, its `field=` prefix) of the summary fields the model declares
+        self.summary = tuple((name, f"{name}=") for name in SUMMARY_FIELDS if name in fields)
         self.manifest = "manifest" in fields
         self.names_run = type_.startswith(f"{TYPE_PREFIX}command.run.")
         self.names_member = type_.startswith(f"{TYPE_PREFIX}member.")
@@ -149,11 +150,10 @@ def _summary(plan: _Plan, values: dict[str, Any]) -> str:
             generation = values.get("generation")
             if generation is not None:
                 words.append(f"(generation {generation})")
-    words.extend(
-        f"{field}={_text(value)}"
-        for field, value in zip(plan.summary, map(values.__getitem__, plan.summary))
-        if value is not None and value != ""
-    )
+    for field, prefix in plan.summary:
+        value = values[field]
+        if value is not None and value != "":
+            words.append(prefix + (value if type(value) is str else _text(value)))
     text = " ".join(words)
     return text if len(text) <= MAX_SUMMARY else text[: MAX_SUMMARY - 3] + "..."
 

@@ -218,7 +218,10 @@ class Overlay:
 
 
 def find_condition(conditions: Iterable[Mapping[str, Any]] | None, type_: str) -> Mapping[str, Any] | None:
-    return next((c for c in conditions or () if c.get("type") == type_), None)
+    for condition in conditions or ():
+        if condition.get("type") == type_:
+            return condition
+    return None
 
 
 def condition_status(doc: Mapping[str, Any] | None, type_: str) -> str | None:
@@ -242,14 +245,19 @@ def set_condition(
     `lastTransitionTime` changes only when the status changes.
     """
     text = ("True" if status else "False") if isinstance(status, bool) else status
-    wanted = {"type": type_, "status": text, "reason": reason, "message": message, "observedGeneration": generation}
     for condition in conditions:
         if condition["type"] == type_:
             if condition["status"] != text:
                 condition["lastTransitionTime"] = k8s_time(at)
-            condition.update(wanted)
+            condition["status"] = text
+            condition["reason"] = reason
+            condition["message"] = message
+            condition["observedGeneration"] = generation
             return
-    conditions.append({**wanted, "lastTransitionTime": k8s_time(at)})
+    conditions.append({
+        "type": type_, "status": text, "reason": reason, "message": message, "observedGeneration": generation,
+        "lastTransitionTime": k8s_time(at),
+    })
 
 
 def remove_condition(conditions: list[Document], type_: str) -> None:

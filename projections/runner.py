@@ -4,8 +4,8 @@ models and commits documents, audit entries and positions together; answers the 
 `ProjectionRunner(event_store, db_path, clock=...)` is used with `async with`. On entry it loads the
 stored documents and positions and resumes each stream from its stored position; a batch is whatever
 the readers have delivered (up to `batch_size` events), committed in one transaction. Queries read the
-in-memory copy of the documents (always equal to what is committed). `rebuild()` replays the whole log
-into a fresh file; `get_at()` replays it up to a time into a throwaway in-memory fold.
+in-memory copy of the documents (always equal to what is committed). `get_at()` replays the log up to
+a time into a throwaway in-memory fold; `projections.rebuilding` replays the whole log into a fresh file.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import asyncio
 import builtins  # `list` is also a query method of ProjectionRunner
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +27,6 @@ from fleetevents import streams
 from projections import audit, members
 from projections.documents import Document, Key, PresentedJson, presented
 from projections.fold import DocumentSet, fold_batch
-from projections.gcpause import no_full_collections
 from projections.selectors import parse_selector
 from projections.store import AuditFilter, Batch, Positions, ProjectionStore
 
@@ -472,85 +470,3 @@ async def replay(event_store: EventStore, stream_names: Iterable[str], *, until:
             log.warning("replay: cannot fold %s event %s: %s", event.type, event.id, exc)
         docs.apply(folded.changes)
     return docs
-
-
-async def rebuild(
-    event_store: EventStore, new_db_path: str | Path, *, batch_size: int = 20000
-) -> dict[str, dict[int, int]]:
-    """Replay the whole log into a new projection file (which must not exist yet); returns its positions.
-
-    Stops at the end of each stream as seen when it is read; a runner started on the file goes on from there.
-    Each batch is written while the next one is read and folded (commits stay in order, one at a time);
-    the audit's indexes are made once at the end.
-    """
-    path = Path(new_db_path)
-    if path.exists():
-        raise FileExistsError(f"{path} already exists: rebuild writes a fresh file; remove it or choose another path")
-    await event_store.ensure_streams(streams.ALL_STREAMS)
-    with no_full_collections():
-        async with ProjectionStore(path, defer_indexes=True) as store:
-            positions = await _replay_into(event_store, Projector(store, DocumentSet(), {}), batch_size)
-            await store.create_indexes()
-    out: dict[str, dict[int, int]] = {}
-    for (stream, partition), offset in positions.items():
-        out.setdefault(stream, {})[partition] = offset
-    return out
-
-
-async def _replay_into(event_store: EventStore, projector: Projector, batch_size: int) -> Positions:
-    """Fold every stream into `projector` in batches, committing each while the next one folds.
-
-    Three stages overlap: a task reads (and decodes) the next batches, a worker thread folds this one
-    (the event loop keeps fetching meanwhile), and the store's thread commits the previous one."""
-    writing: asyncio.Future[None] | None = None  # the previous batch's commit, under way while this one folds
-    try:
-        async with aclosing(_read_ahead(event_store, batch_size)) as batches:
-            async for events in batches:
-                batch = await asyncio.to_thread(projector.apply_ahead, events)
-                if writing is not None:
-                    await writing
-                    writing = None
-                if batch is not None:
-                    writing = asyncio.ensure_future(projector.store.commit(batch))
-    finally:
-        if writing is not None:
-            await writing
-    return projector.positions
-
-
-READ_AHEAD_BATCHES = 2
-"""Batches `_read_ahead` may hold beyond the one being folded."""
-
-
-async def _read_ahead(event_store: EventStore, batch_size: int) -> AsyncIterator[list[Event]]:
-    """Every event of every stream (to the end seen when read) in batches of up to `batch_size` events
-    of one stream, read by a task up to READ_AHEAD_BATCHES ahead of the caller; its error is raised here."""
-    ready: asyncio.Queue[list[Event] | None] = asyncio.Queue()  # None: the reader stopped
-    room = asyncio.Semaphore(READ_AHEAD_BATCHES)
-
-    async def read() -> None:
-        try:
-            for stream in STREAMS:
-                events: list[Event] = []
-                async for event in event_store.read(stream):
-                    events.append(event)
-                    if len(events) >= batch_size:
-                        await room.acquire()
-                        ready.put_nowait(events)
-                        events = []
-                if events:
-                    await room.acquire()
-                    ready.put_nowait(events)
-        finally:
-            ready.put_nowait(None)
-
-    reader = asyncio.create_task(read(), name="projections-rebuild-read")
-    try:
-        while (events := await ready.get()) is not None:
-            room.release()
-            yield events
-        await reader  # raises what stopped it
-    finally:
-        if not reader.done():
-            reader.cancel()
-            await asyncio.gather(reader, return_exceptions=True)

@@ -9,6 +9,7 @@ on one worker thread (stdlib sqlite3, WAL).
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -204,9 +205,15 @@ class ProjectionStore:
         """Write a batch's documents, audit entries and positions in one transaction."""
         await self._call(self._commit, batch)
 
+    async def absorb(self, parts: Sequence[Path]) -> None:
+        """Copy every document, audit entry and position of the projection files `parts` (folds of other
+        partitions of the log, see projections.rebuilding) into this one, all in one transaction."""
+        await self._call(self._absorb, parts)
+
     async def create_indexes(self) -> None:
         """Make the audit's query indexes (at the end of a bulk load opened with `defer_indexes=True`:
-        one sort each instead of an index update per inserted entry), and sync the file from then on."""
+        one sort each instead of an index update per inserted entry), sync the file, and keep it synced
+        from then on."""
         await self._call(self._create_indexes)
 
     async def audit(self, query: AuditFilter) -> list[dict[str, Any]]:
@@ -235,7 +242,7 @@ class ProjectionStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False)
         # A bulk load (a rebuild into a fresh file, useless if it stops half way) writes each page once, with
-        # no write-ahead log and no fsync; `create_indexes` turns both on, so the file is synced when it ends.
+        # no write-ahead log and no fsync; `create_indexes` syncs the file and turns both on.
         _execute_all(db, self._BULK_LOAD if self._defer_indexes else self._DURABLE)
         with write_transaction(db):
             _execute_all(db, TABLES)
@@ -244,9 +251,30 @@ class ProjectionStore:
         return db
 
     def _create_indexes(self) -> None:
-        _execute_all(self._conn, self._DURABLE)  # first: the index pages go through the log and are synced
-        with write_transaction(self._conn) as db:
+        with write_transaction(self._conn) as db:  # still the bulk load: each index page is written once
             _execute_all(db, AUDIT_INDEXES)
+        _execute_all(self._conn, self._DURABLE)
+        with open(self.path, "rb") as file:  # what the bulk load wrote without syncing is on disk from now on
+            os.fsync(file.fileno())
+
+    def _absorb(self, parts: Sequence[Path]) -> None:
+        db = self._conn
+        names = [f"part{index}" for index in range(len(parts))]
+        for name, part in zip(names, parts, strict=True):
+            db.execute(f"ATTACH DATABASE ? AS {name}", (str(part),))
+        try:
+            with write_transaction(db):
+                for name in names:
+                    for table in ("documents", "audit", "positions"):
+                        db.execute(f"INSERT INTO main.{table} SELECT * FROM {name}.{table}")
+        except sqlite3.IntegrityError as exc:
+            raise ValueError(
+                f"merging the rebuilt parts of {self.path}: {exc}: two parts hold the same document or position, "
+                "so a read model folded one document from several partitions; rebuild with one worker"
+            ) from exc
+        finally:
+            for name in names:
+                db.execute(f"DETACH DATABASE {name}")
 
     def _load(self) -> tuple[list[Document], Positions]:
         db = self._conn

@@ -1,10 +1,11 @@
-"""The rebuild's pause of full garbage collections: young generations still collected, thresholds restored."""
+"""The rebuild's pauses of garbage collection: full ones only (young generations still collected), or all; the
+collector's settings come back after."""
 
 from __future__ import annotations
 
 import gc
 
-from projections.gcpause import no_full_collections
+from projections.gcpause import no_collections, no_full_collections
 
 
 def test_full_collections_are_held_off_inside_and_the_thresholds_come_back() -> None:
@@ -16,3 +17,10 @@ def test_full_collections_are_held_off_inside_and_the_thresholds_come_back() -> 
             assert gc.get_threshold()[2] == oldest
         assert gc.get_threshold()[2] == oldest  # still inside the outer block
     assert gc.get_threshold() == before
+
+
+def test_no_collections_turns_the_collector_off_and_back_on() -> None:
+    assert gc.isenabled()
+    with no_collections():
+        assert not gc.isenabled()
+    assert gc.isenabled()

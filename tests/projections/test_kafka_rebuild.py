@@ -1,5 +1,5 @@
 """On Kafka: a rebuild of the how-to's log (the batch decode of fetched records) writes exactly the
-documents, audit entries and positions the live runner committed."""
+documents, audit entries and positions the live runner committed, in one process or in several."""
 
 from __future__ import annotations
 
@@ -31,3 +31,16 @@ async def test_rebuild_on_kafka_equals_the_live_projection(kafka_bootstrap: str,
     live, rebuilt = tables(tmp_path / "live.db"), tables(tmp_path / "rebuilt.db")
     assert len(live["audit"]) == len(events)
     assert rebuilt == live
+
+
+async def test_a_rebuild_in_worker_processes_on_kafka_equals_the_live_projection(kafka_bootstrap: str, tmp_path: Path):
+    prefix = f"rebuild{uuid.uuid4().hex[:8]}."
+    store = KafkaEventStore(fleetevents.registry, kafka_bootstrap, topic_prefix=prefix)
+    events = with_heartbeats(whole_howto())
+    async with store:
+        await store.ensure_streams(streams.ALL_STREAMS)
+        async with ProjectionRunner(store, tmp_path / "live.db", batch_size=16) as runner:
+            await append_in_chunks(store, events)
+            await runner.caught_up(TIMEOUT)
+        await rebuild(store, tmp_path / "rebuilt.db", store_url=f"kafka://{kafka_bootstrap}?prefix={prefix}", workers=3)
+    assert tables(tmp_path / "rebuilt.db") == tables(tmp_path / "live.db")
