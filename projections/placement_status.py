@@ -71,30 +71,91 @@ def _scheduled_generation(doc: Document) -> int:
     return found["observedGeneration"] if found else doc["metadata"]["generation"]
 
 
-def _common_outcome(entries: list[Document]) -> tuple[str | None, bool] | None:
-    """(the snapshot index every cluster reported on, whether all have it available), or None while a
-    cluster has not reported or they run different snapshots (one pass, stops at the first such cluster)."""
-    if not entries:
-        return None
-    index = entries[0].get("observedResourceIndex")
-    available = True
-    for entry in entries:
-        if entry.get("observedResourceIndex") != index:
-            return None
-        for condition in entry.get("conditions") or ():
-            if condition.get("type") == CLUSTER_AVAILABLE:
-                available = available and condition["status"] == "True"
-                break
+def _availability(entry: Document) -> tuple[str | None, bool | None]:
+    """(the snapshot index a cluster runs, whether it reported it available; None before it reported)."""
+    found = find_condition(entry.get("conditions"), CLUSTER_AVAILABLE)
+    return entry.get("observedResourceIndex"), None if found is None else found["status"] == "True"
+
+
+class _Tally:
+    """How the clusters of one placementStatuses list stand: how many run each snapshot index, how many
+    have not reported, how many reported not available."""
+
+    __slots__ = ("entries", "length", "indexes", "unreported", "unavailable")
+
+    def __init__(self, entries: list[Document]) -> None:
+        self.entries = entries
+        self.length = len(entries)
+        self.indexes: dict[str | None, int] = {}
+        self.unreported = self.unavailable = 0
+        for entry in entries:
+            self.count(_availability(entry), 1)
+
+    def count(self, state: tuple[str | None, bool | None], step: int) -> None:
+        index, available = state
+        left = self.indexes.get(index, 0) + step
+        if left:
+            self.indexes[index] = left
         else:
+            del self.indexes[index]
+        if available is None:
+            self.unreported += step
+        elif not available:
+            self.unavailable += step
+
+    def outcome(self) -> tuple[str | None, bool] | None:
+        if self.unreported or len(self.indexes) != 1:
             return None
-    return index, available
+        return next(iter(self.indexes)), self.unavailable == 0
 
 
-def _refresh_available(doc: Document, event: Event) -> None:
-    """Set or clear the placement's Available condition from its per-cluster state."""
+class _Tallies:
+    """The `_Tally` of each placementStatuses list, kept up to date per changed entry instead of rescanning
+    every cluster at every event (see `listindex` for why a list's identity and length name its version:
+    a fold replaces these lists wholesale, and changes an entry only through `outcome(..., changed=...)`).
+    A tally holds its list, so a list's id is not reused while tallied; past `limit` lists they start again
+    empty."""
+
+    def __init__(self, limit: int = 20_000) -> None:
+        self.limit = limit
+        self._tallies: dict[int, _Tally] = {}
+
+    def outcome(
+        self,
+        entries: list[Document],
+        changed: Document | None = None,
+        before: tuple[str | None, bool | None] | None = None,
+    ) -> tuple[str | None, bool] | None:
+        """(the snapshot index every cluster reported on, whether all have it available), or None while a
+        cluster has not reported or they run different snapshots. `changed` is the entry just changed from
+        the state `before` (`_availability` of it before the change)."""
+        if not entries:
+            return None
+        tally = self._tallies.get(id(entries))
+        if tally is None or tally.entries is not entries or tally.length != len(entries):
+            if len(self._tallies) >= self.limit:
+                self._tallies.clear()
+            tally = self._tallies[id(entries)] = _Tally(entries)
+        elif changed is not None and before is not None:
+            tally.count(before, -1)
+            tally.count(_availability(changed), 1)
+        return tally.outcome()
+
+
+_TALLIES = _Tallies()
+
+
+def _refresh_available(
+    doc: Document,
+    event: Event,
+    changed: Document | None = None,
+    before: tuple[str | None, bool | None] | None = None,
+) -> None:
+    """Set or clear the placement's Available condition from its per-cluster state (`changed` went from
+    the state `before` with this event)."""
     status = doc.setdefault("status", {})
     conditions = status.setdefault("conditions", [])
-    outcome = _common_outcome(status.get("placementStatuses") or [])
+    outcome = _TALLIES.outcome(status.get("placementStatuses") or [], changed, before)
     if outcome is None:
         remove_condition(conditions, AVAILABLE)
         status.pop("observedResourceIndex", None)
@@ -159,6 +220,7 @@ def _rollout_started(doc: Document, data: runs.ClusterUpdateStarted, event: Even
     entry = _entry(doc, data.cluster)
     if entry is None:
         return
+    before = _availability(entry)
     conditions = entry.setdefault("conditions", [])
     entry["observedResourceIndex"] = str(data.resource_snapshot_index)
     set_condition(
@@ -172,7 +234,7 @@ def _rollout_started(doc: Document, data: runs.ClusterUpdateStarted, event: Even
     )
     remove_condition(conditions, APPLIED)
     remove_condition(conditions, CLUSTER_AVAILABLE)
-    _refresh_available(doc, event)
+    _refresh_available(doc, event, entry, before)
 
 
 def _cluster_outcome(doc: Document, data: agents.ClusterUpdated, event: Event) -> None:
@@ -180,6 +242,7 @@ def _cluster_outcome(doc: Document, data: agents.ClusterUpdated, event: Event) -
     entry = _entry(doc, data.cluster)
     if entry is None or entry.get("observedResourceIndex") != str(data.resource_snapshot_index):
         return
+    before = _availability(entry)
     conditions = entry.setdefault("conditions", [])
     generation = _scheduled_generation(doc)
     if data.succeeded:
@@ -188,7 +251,7 @@ def _cluster_outcome(doc: Document, data: agents.ClusterUpdated, event: Event) -
     else:
         set_condition(conditions, APPLIED, False, NOT_ALL_APPLIED, event.time, generation, data.message)
         set_condition(conditions, CLUSTER_AVAILABLE, False, NOT_ALL_AVAILABLE, event.time, generation, data.message)
-    _refresh_available(doc, event)
+    _refresh_available(doc, event, entry, before)
 
 
 def _named(
