@@ -11,7 +11,11 @@ the partition back fresh from the committed offset.
 A batch the handler answers with nothing (the member's own outputs read back, transaction markers) is
 committed with a plain group commit, which the group fences by generation: a transaction of offsets alone
 would make the partition's next transaction wait for it to complete (the broker answers
-CONCURRENT_TRANSACTIONS and aiokafka retries after `retry_backoff_ms`, see `PRODUCER_RETRY`).
+CONCURRENT_TRANSACTIONS and aiokafka retries after `retry_backoff_ms`, see `PRODUCER_RETRY`). That commit
+is not waited for: the loop fetches on while it is in flight (the orchestrator reads its own outputs back
+just before the agent's answer it waits for), and the partition's next commit of either kind, or the
+next rebalance, first waits for it, so a partition's committed offset only moves forward; should it fail,
+the partition is lost as for any failed batch.
 At least once: the events are appended, then the offset committed.
 
 Rebalances are eager (every member revokes everything, then gets its new share): the listener only
@@ -68,6 +72,8 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
         self._producers: dict[int, AIOKafkaProducer | None] = {}
         """Owned partitions (their producer when exactly once)."""
         self._committed: dict[int, int] = {}
+        self._commits: dict[int, tuple[int, asyncio.Task[None]]] = {}
+        """Plain group commits not waited for yet: partition -> (offset, commit task)."""
         self._pending: set[int] | None = None
         """The assignment of the last rebalance, not reconciled yet."""
         self._generation: int | None = None
@@ -104,6 +110,7 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
         async with self._batch:
             self._rebalancing = True
             self._joined = False
+            await self._settle_commits(sorted(self._commits))
 
     def generation(self) -> int:
         """The group generation this member is in now (aiokafka keeps it in its coordinator only)."""
@@ -210,7 +217,7 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
             tp = TopicPartition(self._topic, p)
             records = fetched.get(tp, [])
             position = await consumer.position(tp)
-            if records or position > self._committed[p]:  # records, or only transaction markers passed
+            if records or position > self._committing(p):  # records, or only transaction markers passed
                 batches.append(self._handle(tp, records, position))
         outcomes = await asyncio.gather(*batches, return_exceptions=True)
         failures = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
@@ -227,17 +234,55 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
             events = await self._store.decode_records(self._stream, p, records)
             outputs: Sequence[Event] = (await self._handler(p, events) or ()) if events else ()
             encoded = await self._store.encode(outputs)
+            await self._wait_commit(p)  # the partition's offsets are committed in order
             if producer is not None and encoded:
                 await self._store.write(producer, encoded, {tp: next_offset}, self._group)
-            else:  # nothing to write with it (see the module docstring): a plain group commit
-                if outputs:
-                    await self._store.append(outputs)
+            elif outputs:  # at least once
+                await self._store.append(outputs)
                 await self._consumer.commit({tp: next_offset})
+            else:  # nothing to write with it (see the module docstring): a plain group commit, not waited for
+                commit = asyncio.create_task(self._commit(tp, next_offset))
+                commit.add_done_callback(_mark_read)  # its error is raised where it is awaited, if it is
+                self._commits[p] = (next_offset, commit)
+                return
         except (KafkaError, StoreUnavailableError) as exc:  # the latter from the store's own append
             await self._lose(tp, exc)
             return
-        self._committed[p] = next_offset
+        self._advanced(p, next_offset)
+
+    def _advanced(self, partition: int, offset: int) -> None:
+        self._committed[partition] = offset
         self._progress.fire()
+
+    async def _commit(self, tp: TopicPartition, offset: int) -> None:
+        assert self._consumer is not None
+        await self._consumer.commit({tp: offset})
+        if tp.partition in self._committed:  # not dropped meanwhile
+            self._advanced(tp.partition, offset)
+
+    def _committing(self, partition: int) -> int:
+        """The offset `partition` is committed at, or being committed to; -1 when that commit failed (the
+        next look at the partition raises its error)."""
+        offset, task = self._commits.get(partition, (self._committed[partition], None))
+        if task is not None and task.done() and (task.cancelled() or task.exception() is not None):
+            return -1
+        return offset
+
+    async def _wait_commit(self, partition: int) -> None:
+        """Wait for the plain commit of `partition` in flight, if any; its error is raised here."""
+        offset_task = self._commits.pop(partition, None)
+        if offset_task is not None:
+            await offset_task[1]
+
+    async def _settle_commits(self, partitions: Sequence[int]) -> None:
+        """Wait for the plain commits of `partitions` in flight (a rebalance or a drop): one that fails
+        leaves the offset where it was, so the partition's next owner handles that batch again."""
+        for p in partitions:
+            try:
+                await self._wait_commit(p)
+            except KafkaError as exc:
+                log.warning("group %s on %s: committing partition %s failed (%r); its next owner handles that "
+                            "batch again", self._group, self._stream, p, exc)
 
     async def _lose(self, tp: TopicPartition, exc: KafkaError | StoreUnavailableError) -> None:
         """The batch of `tp` was not committed: the partition's producer was fenced (by a new owner, or by
@@ -260,6 +305,7 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
 
     async def _drop(self, partitions: Sequence[int]) -> None:
         """Stop handling `partitions` (revoked or fenced) and tell the handler to forget them."""
+        await self._settle_commits([p for p in partitions if p in self._commits])
         for p in partitions:
             producer = self._producers.pop(p, None)
             self._committed.pop(p, None)
@@ -286,6 +332,13 @@ async def _committed_position(consumer: AIOKafkaConsumer, tp: TopicPartition) ->
     elif committed != await consumer.position(tp):
         consumer.seek(tp, committed)
     return await consumer.position(tp)
+
+
+def _mark_read(task: asyncio.Task[None]) -> None:
+    """Keep asyncio from logging the error of a commit nobody awaited (e.g. its partition was dropped while
+    shutting down): `task.exception()` marks it as read."""
+    if not task.cancelled():
+        task.exception()
 
 
 async def stop_producer(producer: AIOKafkaProducer) -> None:

@@ -19,7 +19,8 @@ hashes keys differently) is copied, same id, to the right partition in the same 
 `fleet` (hub objects, strategies, members) is read in full into a shared `FleetView`: first up to its
 end before consuming, then followed. Before each batch the view is caught up to the `fleet` end offsets
 read at that moment, so a Namespace applied before a placement is always visible when the placement is
-handled. A live `fleet` change appends `ReconcileRequested` for every owned placement it may affect,
+handled (a batch with nothing to decide, e.g. only this instance's own outputs read back, skips that).
+A live `fleet` change appends `ReconcileRequested` for every owned placement it may affect,
 caused by that change (`causationid`, `correlationid`: the hub waits for the snapshot a write leads to);
 wake-ups not yet appended are merged, keeping the latest cause.
 
@@ -195,8 +196,11 @@ class Orchestrator:
         return part.states.get(name) or PlacementState(name)
 
     async def _handle(self, partition: int, batch: Sequence[Event]) -> list[Event]:
-        await self._catch_up_fleet(live=True)
         part = self._partitions.setdefault(partition, _Partition())
+        if any(event.type in INPUT_TYPES and event.id not in part.pending for event in batch):
+            # Only decisions read the fleet: a batch of this instance's own outputs read back costs no
+            # round trip (it comes just before the agent's answer, which would wait for it).
+            await self._catch_up_fleet(live=True)
         outputs: list[Event] = []
         for event in batch:
             if event.id in part.pending:

@@ -120,6 +120,38 @@ async def test_the_batches_of_different_partitions_are_handled_at_once(store: Ka
     assert sorted(a.causationid for a in await read_all(store, "audit")) == sorted(e.id for e in written)  # type: ignore[type-var]
 
 
+async def test_batches_answered_with_nothing_between_written_ones_leave_the_offsets_at_the_end(
+    store: KafkaEventStore,
+) -> None:
+    # Plain group commits (batches answered with nothing) and transactions (the others) in turn on one
+    # partition: the group's offsets end at the end, none moved back, so nothing is handled twice.
+    inputs = deposits(40)
+    handled = Collector()
+
+    async def audit_odd(partition: int, batch: Sequence[Event]) -> list[Event]:
+        await handled.add(batch)
+        return [audit_of(event) for event in batch if event.data.seq % 2]  # type: ignore[attr-defined]
+
+    async with store.subscribe("auditor", "ledger", audit_odd) as sub:
+        for event in inputs:  # one at a time: empty and written batches follow each other closely
+            await store.append([event])
+        await sub.wait_caught_up(WAIT)
+    ends = await store.end_offsets("ledger")
+    resumed: list[dict[int, int]] = []
+
+    async def on_assign(positions: dict[int, int]) -> None:
+        resumed.append(dict(positions))
+
+    again = Collector()
+    async with store.subscribe("auditor", "ledger", audit_handler(again), on_assign=on_assign) as sub:
+        await sub.wait_caught_up(WAIT)
+
+    assert resumed == [ends] and again.events == []
+    assert sorted(handled.ids) == sorted(e.id for e in inputs)
+    audited = [a.causationid for a in await read_all(store, "audit")]
+    assert sorted(audited) == sorted(e.id for e in inputs if e.data.seq % 2)  # type: ignore[attr-defined, type-var]
+
+
 async def test_a_member_that_lost_its_partition_is_fenced_and_nothing_is_duplicated(
     kafka_bootstrap: str, prefix: str, caplog: pytest.LogCaptureFixture
 ) -> None:
