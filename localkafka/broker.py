@@ -21,6 +21,13 @@ from localkafka.jars import collect_jars
 from localkafka.process import is_alive, launch, terminate
 
 
+QUICK_JIT = ("-XX:TieredStopAtLevel=1",)
+"""JIT with the C1 compiler only. C2's optimising compilations were half the broker's busy CPU in the
+many-runs benchmark (9.8 of 21.7 s over three cases; C1's 1.6 s), work a broker that lives for one test
+session or benchmark never earns back on 2 cores. Only how the JVM compiles changes: not what the
+broker does (docs/scaling.md, "Session 3: freeing the broker's CPU")."""
+
+
 class BrokerError(RuntimeError):
     """The broker could not be started (the message carries the tail of its log)."""
 
@@ -189,7 +196,7 @@ class LocalKafka:
             await asyncio.to_thread(self._format, jvm, server)
         # A detached broker is stopped by another process, which could not publish its archive.
         self._archive = class_archive(java, libs, create=not self.detach)
-        cmd = [jvm[0], "-Xms128m", f"-Xmx{self.heap}", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+        cmd = [jvm[0], "-Xms128m", f"-Xmx{self.heap}", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", *QUICK_JIT,
                "-XX:+ExitOnOutOfMemoryError", *self._archive.options, *jvm[1:], "kafka.Kafka", str(server)]
         self._proc = launch(cmd, self.log_path, detach=self.detach)
         try:
