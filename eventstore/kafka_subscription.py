@@ -24,7 +24,8 @@ calling `on_revoke` for partitions that went and `on_assign` (with the committed
 before handling any of their records. A partition kept across a rebalance keeps its producer, unless
 the member missed a generation (it was frozen or cut off, so the group may have given the partition to
 another member meanwhile, whose producer fenced ours): then every partition is dropped and taken again
-with a fresh producer and the committed offset. Offsets committed are consumer positions, so they move
+with a fresh producer and the committed offset. A kept partition is sought back to the offset committed
+here, since records fetched while the rebalance was under way were dropped unhandled. Offsets committed are consumer positions, so they move
 past transaction markers and "caught up" compares them with end offsets.
 """
 from __future__ import annotations
@@ -80,6 +81,8 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
         """The group generation of the last assignment."""
         self._missed_generation = False
         """Whether a generation went by without this member since the last reconciliation."""
+        self._uncommitted: set[int] = set()
+        """Partitions whose plain commit failed when the last rebalance began: taken again, not kept."""
         self._rebalancing = False
         self._joined = False
         self._batch = asyncio.Lock()
@@ -110,7 +113,7 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
         async with self._batch:
             self._rebalancing = True
             self._joined = False
-            await self._settle_commits(sorted(self._commits))
+            self._uncommitted |= await self._settle_commits(sorted(self._commits))
 
     def generation(self) -> int:
         """The group generation this member is in now (aiokafka keeps it in its coordinator only)."""
@@ -147,8 +150,8 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
                         if not self._rebalancing and self._pending is None:
                             await self._handle_all(consumer, fetched)
                             continue
-                        # fetched under the previous assignment: dropped, the next one starts again
-                        # from the committed offsets
+                        # fetched while a rebalance was under way (under either assignment): dropped;
+                        # reconciling the new one seeks every partition back to its committed offset
                 await self._progress.wait(token, POLL_MS / 1000)  # a rebalance is under way
         except asyncio.CancelledError:
             raise
@@ -163,7 +166,8 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
     async def _reconcile(self, consumer: AIOKafkaConsumer) -> None:
         assert self._pending is not None
         target, self._pending = self._pending, None
-        kept = set() if self._missed_generation else target
+        kept = set() if self._missed_generation else target - self._uncommitted
+        self._uncommitted = set()
         if self._missed_generation and self._producers:
             log.info(
                 "group %s on %s: this member missed a generation (now %s), so its partitions may have had "
@@ -173,6 +177,11 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
         gone = sorted(set(self._producers) - kept)
         if gone:
             await self._drop(gone)
+        for p in sorted(kept & set(self._producers)):
+            # A batch fetched while this assignment was pending was dropped unhandled, but the consumer's
+            # position moved past it: go back to the last offset committed here (the plain commits were
+            # settled when the rebalance began), or those records would be skipped for good.
+            consumer.seek(TopicPartition(self._topic, p), self._committed[p])
         fresh: dict[int, int] = {}
         for p in sorted(target - set(self._producers)):
             # The producer first: starting it fences the previous owner and completes its last
@@ -274,15 +283,19 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
         if offset_task is not None:
             await offset_task[1]
 
-    async def _settle_commits(self, partitions: Sequence[int]) -> None:
+    async def _settle_commits(self, partitions: Sequence[int]) -> set[int]:
         """Wait for the plain commits of `partitions` in flight (a rebalance or a drop): one that fails
-        leaves the offset where it was, so the partition's next owner handles that batch again."""
+        leaves the offset where it was, so the partition's next owner handles that batch again (this member
+        too: it takes the partition again, fresh, rather than keep it). The partitions that failed."""
+        failed = set()
         for p in partitions:
             try:
                 await self._wait_commit(p)
             except KafkaError as exc:
+                failed.add(p)
                 log.warning("group %s on %s: committing partition %s failed (%r); its next owner handles that "
                             "batch again", self._group, self._stream, p, exc)
+        return failed
 
     async def _lose(self, tp: TopicPartition, exc: KafkaError | StoreUnavailableError) -> None:
         """The batch of `tp` was not committed: the partition's producer was fenced (by a new owner, or by
