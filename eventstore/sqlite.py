@@ -30,6 +30,9 @@ from eventstore.sqlitetx import write_transaction
 from eventstore.store import StreamSpec
 from eventstore.wakeups import Wakeups
 
+SETUP_RETRY = 0.01
+"""Seconds between tries to set a new file up while another process does the same."""
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -230,10 +233,20 @@ class SqliteEventStore(LocalLogStore):
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")
-        db.executescript(SCHEMA)
-        return db
+        deadline = time.monotonic() + self._busy_timeout
+        while True:
+            try:
+                db.execute("PRAGMA journal_mode = WAL")
+                db.execute("PRAGMA synchronous = NORMAL")
+                db.executescript(SCHEMA)
+                return db
+            except sqlite3.OperationalError as exc:
+                # Processes opening a new file at once (a hub and its agents starting together): switching
+                # it to WAL fails at once with "database is locked", without waiting for the busy timeout.
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    db.close()
+                    raise
+                time.sleep(SETUP_RETRY)
 
     @property
     def _conn(self) -> sqlite3.Connection:

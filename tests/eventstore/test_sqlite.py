@@ -142,3 +142,18 @@ async def test_where_no_socket_fits_the_path_commits_of_other_stores_are_still_s
         finally:
             follower.cancel()
     assert not path.with_name("events.db.wake").exists()
+
+
+async def test_stores_opening_one_new_file_at_once_all_open(tmp_path: Path) -> None:
+    # A hub and its agents started together open the same new file: switching it to WAL fails at once
+    # with "database is locked" in all but one of them unless the set-up is tried again.
+    for attempt in range(30):
+        path = tmp_path / f"fresh-{attempt}.db"
+        stores = [SqliteEventStore(registry, path) for _ in range(3)]
+        await asyncio.gather(*(store.open() for store in stores))
+        try:
+            await asyncio.gather(*(store.ensure_streams([StreamSpec("ledger", 3)]) for store in stores))
+            await stores[0].append(deposits(1))
+            assert [len(await read_all(store, "ledger")) for store in stores] == [1, 1, 1]
+        finally:
+            await asyncio.gather(*(store.close() for store in stores))
