@@ -19,6 +19,7 @@ from eventstore.errors import UnknownStreamError
 from eventstore.kafka import KafkaEventStore
 from eventstore.store import partition_for
 from tests.eventstore.collect import WAIT, Collector
+from tests.eventstore.ledger import ACCOUNTS
 from tests.eventstore.payloads import registry
 from tests.eventstore.test_contract import audit_handler, audit_of, deposit, deposits, read_all
 
@@ -186,6 +187,47 @@ async def test_a_member_that_lost_its_partition_is_fenced_and_nothing_is_duplica
 
     assert sorted(audited) == sorted(e.id for e in inputs)  # type: ignore[type-var]
     assert any("lost partition 0" in r.getMessage() for r in caplog.records)
+
+
+async def test_records_fetched_while_a_new_assignment_is_pending_are_handled_after_it(
+    kafka_bootstrap: str, prefix: str
+) -> None:
+    # The race behind a stalled second orchestrator (docs/scaling.md): a fetch in flight when a rebalance
+    # begins returns a kept partition's records under the new assignment before the subscription has
+    # reconciled it. The loop drops that batch; the partition must then start again from its committed
+    # offset, or those records are skipped for good. The fetch is made to straddle the rebalance here.
+    first, second = new_store(kafka_bootstrap, prefix), new_store(kafka_bootstrap, prefix)
+    seen, seen_by_second = Collector(), Collector()
+    late: list[Event] = []
+    async with first, second:
+        await first.ensure_streams([StreamSpec("ledger", 2), StreamSpec("audit", 1)])
+        async with first.subscribe("auditor", "ledger", audit_handler(seen)) as sub:
+            await sub.wait_caught_up(WAIT)
+            consumer = sub._consumer  # type: ignore[attr-defined]
+            fetch = consumer.getmany
+
+            async def fetch_across_the_rebalance(*args: object, **kwargs: object) -> object:
+                consumer.getmany = fetch  # once
+                async with asyncio.timeout(WAIT):
+                    while sub._pending is None:  # type: ignore[attr-defined]  # the new assignment, not reconciled
+                        await asyncio.sleep(0.01)
+                    [kept] = sub._pending  # type: ignore[attr-defined]
+                    account = next(a for a in ACCOUNTS if partition_for(a, 2) == kept)
+                    late.extend(deposit(account, seq) for seq in range(3))
+                    await first.append(late)
+                    while not (fetched := await fetch(timeout_ms=200)):
+                        pass
+                    return fetched
+
+            consumer.getmany = fetch_across_the_rebalance
+            async with second.subscribe("auditor", "ledger", audit_handler(seen_by_second)) as other:
+                await seen.until(3)
+                await other.wait_caught_up(WAIT)
+                await sub.wait_caught_up(WAIT)
+        audited = [a.causationid for a in await read_all(first, "audit")]
+
+    assert len(late) == 3 and seen.ids == [e.id for e in late] and seen_by_second.events == []
+    assert sorted(audited) == sorted(e.id for e in late)  # type: ignore[type-var]
 
 
 async def test_foreign_garbage_is_dead_lettered_and_consumption_goes_on(
