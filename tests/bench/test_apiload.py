@@ -6,15 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from bench import apiload, support
+from bench import apiload
 
 
 def test_a_tiny_load_run_has_no_errors_and_every_run_succeeds(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    bench_doc: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    doc = tmp_path / "benchmarks.md"
-    doc.write_text("# Benchmarks\n\n<!-- bench:apiload -->\nold numbers\n<!-- /bench:apiload -->\n\n## Other\n")
-    monkeypatch.setattr(support, "DOC", doc)
+    bench_doc.write_text("# Benchmarks\n\n<!-- bench:apiload -->\nold numbers\n<!-- /bench:apiload -->\n\n## Other\n")
 
     outcome = apiload.main(["--runs", "5", "--rate", "20", "--seconds", "5", "--watches", "3", "--wait", "1m"])
 
@@ -23,7 +21,7 @@ def test_a_tiny_load_run_has_no_errors_and_every_run_succeeds(
     assert outcome.run_seconds is not None and outcome.run_seconds < 40
     assert outcome.load.scheduled == 100 and outcome.load.watches.events > 0
     assert "Verdict: PASS" in capsys.readouterr().out
-    text = doc.read_text()
+    text = bench_doc.read_text()
     assert "old numbers" not in text and "## Other" in text and text.count("<!-- bench:apiload -->") == 1
     assert "| all get/list | 100 | 0 |" in text and "--runs 5" in text
 

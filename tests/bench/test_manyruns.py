@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import exactlyonce, manyruns, support
+from bench import exactlyonce, manyruns
 from bench.world import Shape
 from eventstore import Event
 from fleetevents.agents import ClusterUpdateRequested
@@ -16,11 +16,8 @@ from fleetevents.streams import AGENTS
 
 
 def test_two_orchestrators_split_the_runs_and_every_command_is_in_the_log_once(
-    kafka_bootstrap: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    kafka_bootstrap: str, bench_doc: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    doc = tmp_path / "benchmarks.md"
-    doc.write_text("# Benchmarks\n")
-    monkeypatch.setattr(support, "DOC", doc)
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", kafka_bootstrap)  # the session's broker (own topic prefix)
 
     # 6 placements: their names hash to partitions 0, 6, 4, 2, 1 and 7, so any split of the 8 gives
@@ -34,7 +31,7 @@ def test_two_orchestrators_split_the_runs_and_every_command_is_in_the_log_once(
     assert len(per_orchestrator) == 2 and all(per_orchestrator) and sum(per_orchestrator) == 6
     # 12 update commands and 12 successes, 6 x 3 stages started and succeeded, 6 runs created and succeeded
     assert "exactly once: ok: 72 events once" in line
-    assert doc.read_text() == "# Benchmarks\n"
+    assert bench_doc.read_text() == "# Benchmarks\n"
 
 
 def _requested(run: str, cluster: str) -> Event:

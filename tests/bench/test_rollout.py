@@ -6,21 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from bench import rollout, support
+from bench import rollout
 
 
 def test_a_small_rollout_reports_its_own_stage_count_in_the_table_and_the_doc(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    bench_doc: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    doc = tmp_path / "benchmarks.md"
-    doc.write_text("# Benchmarks\n")
-    monkeypatch.setattr(support, "DOC", doc)
 
     rollout.main(["--clusters", "12", "--stages", "3", "--backends", "embedded", "--timeout", "60"])
 
     out = capsys.readouterr().out
     assert "rollout throughput (3 stages, maxConcurrency 100%)" in out
-    section = doc.read_text()
+    section = bench_doc.read_text()
     assert "over N member clusters in 3 stages (N/3 clusters each" in section
     [row] = [line for line in section.splitlines() if line.startswith("| embedded | 12 |")]
     seconds, updates_per_second = (float(cell.replace(",", "")) for cell in row.split("|")[3:5])
