@@ -50,9 +50,11 @@ def resource_snapshot_events(state: PlacementState, fleet: FleetView) -> list[Pa
     latest = state.latest_resources
     if latest is not None and latest.resource_hash == new_hash:
         return _refusal_lifted(state)
+    if state.refused_selection == new_hash:
+        return []  # refused once already
     size = len(orjson.dumps(resources))
     if size > MAX_SNAPSHOT_BYTES:
-        return [] if state.refused_selection == new_hash else [_refusal(state, new_hash, size)]
+        return [_refusal(state, new_hash, size)]
     index = latest.index + 1 if latest is not None else 0
     events: list[Payload] = [*_refusal_lifted(state), ResourceSnapshotCreated(
         placement=state.name, index=index, resource_hash=new_hash, selected_resources=resources,
