@@ -29,7 +29,7 @@ from eventstore.errors import (
 from eventstore.kafka_codec import DECODE_SLICE, OutRecord, decode_records, encode_headers, send_records
 from eventstore.kafka_deadletters import from_dead_letter_record, newest_distinct, to_dead_letter_record
 from eventstore.kafka_security import failure_hint
-from eventstore.kafka_subscription import KafkaSubscription, stop_producer
+from eventstore.kafka_subscription import KafkaSubscription, mark_read, stop_producer
 from eventstore.locallog import check_partitions
 from eventstore.records import DeadLetter, Event, Position
 from eventstore.registry import EventRegistry
@@ -360,7 +360,7 @@ class KafkaEventStore(EventStore):
                 sent = await send_records(producer, records)
         except BaseException as exc:
             for future in sent:  # they fail with the transaction: the error is the one raised here
-                future.add_done_callback(_retrieve_exception)
+                future.add_done_callback(mark_read)
             task = asyncio.current_task()
             if task is not None and task.cancelling() and not isinstance(exc, asyncio.CancelledError):
                 # Cancelled mid-transaction, and aborting it failed (a fenced producer raises ProducerFenced
@@ -496,11 +496,6 @@ class KafkaEventStore(EventStore):
         return KafkaSubscription(self, spec)
 
 
-def _retrieve_exception(future: asyncio.Future[Any]) -> None:
-    if not future.cancelled():
-        future.exception()
-
-
 def _broken(producer: AIOKafkaProducer) -> bool:
     """Whether `producer` can no longer write: fenced or otherwise in a fatal state, or its sender stopped."""
     sender = producer._sender.sender_task  # aiokafka has no public call for either
@@ -513,7 +508,7 @@ def _read_failed_batches(producer: AIOKafkaProducer) -> None:
     accumulator = producer._message_accumulator  # aiokafka has no public call for this
     for batch in [*(b for queue in accumulator._batches.values() for b in queue), *accumulator._pending_batches]:
         if batch._drain_waiter.done():
-            _retrieve_exception(batch._drain_waiter)
+            mark_read(batch._drain_waiter)
 
 
 def _served(topic: Mapping[str, Any]) -> bool:

@@ -251,7 +251,7 @@ class KafkaSubscription(GroupSubscription["KafkaEventStore"]):
                 await self._consumer.commit({tp: next_offset})
             else:  # nothing to write with it (see the module docstring): a plain group commit, not waited for
                 commit = asyncio.create_task(self._commit(tp, next_offset))
-                commit.add_done_callback(_mark_read)  # its error is raised where it is awaited, if it is
+                commit.add_done_callback(mark_read)  # its error is raised where it is awaited, if it is
                 self._commits[p] = (next_offset, commit)
                 return
         except (KafkaError, StoreUnavailableError) as exc:  # the latter from the store's own append
@@ -347,11 +347,11 @@ async def _committed_position(consumer: AIOKafkaConsumer, tp: TopicPartition) ->
     return await consumer.position(tp)
 
 
-def _mark_read(task: asyncio.Task[None]) -> None:
-    """Keep asyncio from logging the error of a commit nobody awaited (e.g. its partition was dropped while
-    shutting down): `task.exception()` marks it as read."""
-    if not task.cancelled():
-        task.exception()
+def mark_read(future: asyncio.Future[Any]) -> None:
+    """Keep asyncio from logging the error of a future nobody awaits (a commit whose partition was dropped
+    while shutting down, a record sent in a failed transaction): `exception()` marks it as read."""
+    if not future.cancelled():
+        future.exception()
 
 
 async def stop_producer(producer: AIOKafkaProducer) -> None:
