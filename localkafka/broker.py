@@ -18,7 +18,7 @@ from aiokafka.errors import KafkaError
 from localkafka.cds import ClassArchive, class_archive
 from localkafka.config import SCRAM_MECHANISM, BrokerConfig, free_port, new_cluster_id
 from localkafka.jars import collect_jars
-from localkafka.process import is_alive, launch, terminate
+from localkafka.process import is_alive, launch, terminate, wait_stopped
 
 
 QUICK_JIT = ("-XX:TieredStopAtLevel=1",)
@@ -183,8 +183,12 @@ class LocalKafka:
         return await self._boot()
 
     def pause(self) -> None:
-        """Freeze the broker (SIGSTOP): connections stay open but nothing answers."""
+        """Freeze the broker (SIGSTOP): connections stay open but nothing answers. Returns once every
+        thread of the broker has stopped, so a request sent after it gets no answer."""
         self._signal(signal.SIGSTOP)
+        assert self._proc is not None
+        if not wait_stopped(self._proc.pid, self.stop_timeout):
+            raise BrokerError(f"the broker (pid {self._proc.pid}) did not stop within {self.stop_timeout} s of SIGSTOP")
 
     def resume(self) -> None:
         """Unfreeze a paused broker (SIGCONT)."""

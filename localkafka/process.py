@@ -44,6 +44,30 @@ def is_alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _thread_states(pid: int) -> list[str]:
+    states = []
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        try:
+            states.append(stat.read_text().rsplit(")", 1)[1].split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # that thread ended meanwhile
+    return states
+
+
+def wait_stopped(pid: int, timeout: float) -> bool:
+    """Wait until every thread of `pid` is stopped by SIGSTOP: `kill` only queues the signal, and a thread
+    that is running on the other core or waiting to be scheduled can still answer a request meanwhile.
+    Returns False if that did not happen within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        states = _thread_states(pid)
+        if states and all(state in ("T", "t") for state in states):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.001)
+
+
 def command_line(pid: int) -> str:
     """The command line of `pid` ("" when it is gone)."""
     try:
