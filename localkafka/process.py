@@ -37,21 +37,21 @@ def launch(cmd: Sequence[str], log: Path, *, detach: bool) -> subprocess.Popen[b
 
 def is_alive(pid: int) -> bool:
     """True while `pid` runs (a zombie waiting to be reaped counts as gone)."""
+    state = _state(Path(f"/proc/{pid}/stat"))
+    return state is not None and state != "Z"
+
+
+def _state(stat: Path) -> str | None:
+    """The state letter of a /proc stat file (R running, S sleeping, T stopped, Z zombie...), None if gone."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.read_text().rsplit(")", 1)[1].split()[0]
     except (FileNotFoundError, ProcessLookupError):
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+        return None
 
 
-def _thread_states(pid: int) -> list[str]:
-    states = []
-    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
-        try:
-            states.append(stat.read_text().rsplit(")", 1)[1].split()[0])
-        except (FileNotFoundError, ProcessLookupError):
-            continue  # that thread ended meanwhile
-    return states
+def thread_states(pid: int) -> list[str]:
+    """The state letter of every thread of `pid` (threads that end meanwhile are left out)."""
+    return [state for stat in Path(f"/proc/{pid}/task").glob("*/stat") if (state := _state(stat)) is not None]
 
 
 def wait_stopped(pid: int, timeout: float) -> bool:
@@ -60,7 +60,7 @@ def wait_stopped(pid: int, timeout: float) -> bool:
     Returns False if that did not happen within `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
-        states = _thread_states(pid)
+        states = thread_states(pid)
         if states and all(state in ("T", "t") for state in states):
             return True
         if time.monotonic() >= deadline:

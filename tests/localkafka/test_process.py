@@ -3,12 +3,11 @@ is what lets a fault test rely on a paused broker answering nothing."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 import signal
 import subprocess
 import sys
 
-from localkafka.process import wait_stopped
+from localkafka.process import thread_states, wait_stopped
 
 BUSY_THREADS = """
 import threading
@@ -29,8 +28,7 @@ def test_wait_stopped_returns_once_every_thread_of_a_busy_process_is_stopped() -
         assert not wait_stopped(proc.pid, 0.05), "a running process counted as stopped"
         os.kill(proc.pid, signal.SIGSTOP)
         assert wait_stopped(proc.pid, 10)
-        states = {stat.read_text().rsplit(")", 1)[1].split()[0] for stat in Path(f"/proc/{proc.pid}/task").glob("*/stat")}
-        assert states == {"T"}
+        assert set(thread_states(proc.pid)) == {"T"}
     finally:
         proc.kill()
         proc.wait()
