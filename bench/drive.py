@@ -30,7 +30,8 @@ class Outcome:
     peak_rss_mb: float
     """The orchestrator process's peak resident set (VmHWM), read just before it is stopped (the largest
     of them when there are several)."""
-    placement_events: list[Event]
+    run_events: list[Event]
+    """The `placements` events the driver followed (`bench.world.FOLLOWED`: scheduling, runs, failures)."""
     partitions: list[frozenset[int]] = field(default_factory=list)
     """The `placements` partitions each orchestrator served when the runs were started."""
     reassigned: bool = False

@@ -29,7 +29,7 @@ from bench.support import (
 )
 from bench.world import Shape
 from fleetevents.agents import ClusterUpdated, ClusterUpdateRequested
-from fleetevents.streams import AGENTS
+from fleetevents.streams import AGENTS, PLACEMENTS
 from orchestrator.gcsettings import tune_collector
 
 TARGET_P99_MS = 20.0
@@ -69,8 +69,8 @@ async def measure_one(
 ) -> Latencies:
     profile = args.profile / f"latency-{backend}-{shape.members}.json" if args.profile else None
     outcome = await drive(url, shape, workdir, timeout=args.timeout, profile=profile)
-    updated = [e.time for e in outcome.placement_events if isinstance(e.data, ClusterUpdated)]
     async with opened(url) as store:
+        updated = [e.time async for e in store.read(PLACEMENTS) if isinstance(e.data, ClusterUpdated)]
         requested = [e.time async for e in store.read(AGENTS) if isinstance(e.data, ClusterUpdateRequested)]
     if len(updated) != shape.members or len(requested) != shape.members:
         raise RuntimeError(f"expected {shape.members} requests and reports, found {len(requested)} and {len(updated)}")

@@ -45,6 +45,7 @@ from bench.support import (
 from bench.world import Shape
 from fleetevents.runs import RunCreated
 from fleetevents.streams import AGENTS, ALL_STREAMS, PLACEMENTS
+from orchestrator.gcsettings import tune_collector
 
 TARGET_PEAK_RSS_MB = 300.0
 """Issue 7: orchestrator peak RSS <= 300 MB in this benchmark."""
@@ -63,7 +64,7 @@ class Case:
 
     def runs_decided(self) -> list[int]:
         """How many runs each orchestrator created (by the partition of each `run.created`)."""
-        created = [e.position.partition for e in self.outcome.placement_events
+        created = [e.position.partition for e in self.outcome.run_events
                    if isinstance(e.data, RunCreated) and e.position is not None]
         return [sum(1 for p in created if p in owned) for owned in self.outcome.partitions]
 
@@ -224,6 +225,7 @@ def report(console: Console, cases: list[Case], args: argparse.Namespace, argv: 
         console.print(f"wrote the manyruns section of {write_section('manyruns', markdown(cases, argv))}")
 
 def main(argv: list[str] | None = None) -> None:
+    tune_collector()  # this process hosts the simulated fleet: collect as `fleetstage agent` does
     run_benchmark(argv, parse_args, measure, report)
 
 if __name__ == "__main__":

@@ -5,17 +5,22 @@ labelled `stage=sNN` (10 stages by default) and `group=gNNN` (one group per plac
 appends what the API appends: the `bench` Namespace and the strategy to `fleet`, then one
 `ApplyPlacement` per placement (PickAll of its group) and, once every placement is scheduled on its
 clusters, one `ApplyRun` per placement. `RunLog` follows `placements` so the driver can wait for the
-orchestrator's answers.
+orchestrator's answers; it decodes only the events that say how the runs go (`FOLLOWED`): on Kafka it picks
+them by their type header, so the benchmark process does not spend its CPU decoding every cluster
+update and stage of the runs (a benchmark that needs those reads the log after the runs).
 """
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from aiokafka import TopicPartition
+
 from agents.fleet_simulator import LabelRecipe, MemberSpec, generate_members
 from eventstore import Event, EventStore
+from eventstore.kafka import KafkaEventStore
 from fleetevents import commands
 from fleetevents import fleet as fe
 from fleetevents.base import Payload, registry
@@ -26,6 +31,13 @@ from fleetevents.streams import FLEET, PLACEMENTS, object_subject
 API_VERSION = "placement.kubernetes-fleet.io/v1beta1"
 NAMESPACE = "bench"
 STRATEGY = "bench-strategy"
+FOLLOWED: tuple[type[Payload], ...] = (
+    PlacementScheduled, RunCreated, RunSucceeded, RunFailed, RunInitializationFailed, commands.CommandRejected,
+)
+"""The `placements` events `RunLog` keeps: what the driver waits for, and the failures it stops on."""
+FOLLOW_PAUSE_SECONDS = 0.05
+"""How long `RunLog` lets `placements` records gather between two fetches on Kafka (the driver sees the
+runs' progress that much later; the measured span is from the events' own times)."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +130,7 @@ async def apply_runs(store: EventStore, shape: Shape) -> None:
 
 
 class RunLog:
-    """Follows `placements` (from the start) and wakes waiters whenever it grows."""
+    """Follows the `FOLLOWED` events of `placements` (from the start) and wakes waiters whenever it grows."""
 
     def __init__(self, store: EventStore) -> None:
         self._store = store
@@ -138,13 +150,18 @@ class RunLog:
         await asyncio.wait([self._task])
 
     async def _follow(self) -> None:
-        async for event in self._store.read(PLACEMENTS, follow=True):
+        types = frozenset(registry.type_of(t) for t in FOLLOWED)
+        if isinstance(self._store, KafkaEventStore):
+            events = _follow_types(self._store, PLACEMENTS, types)
+        else:
+            events = (e async for e in self._store.read(PLACEMENTS, follow=True) if e.type in types)
+        async for event in events:
             self.events.append(event)
             self._by_type.setdefault(type(event.data), []).append(event)
             self._grew.set()
 
     def of(self, payload_type: type[Payload]) -> list[Event]:
-        """The events seen so far with a payload of exactly this type."""
+        """The events seen so far with a payload of exactly this type (one of `FOLLOWED`)."""
         return self._by_type.get(payload_type, [])
 
     async def until(self, done: Callable[[], bool], what: str, timeout: float, alive: Callable[[], None]) -> None:
@@ -184,6 +201,28 @@ class RunLog:
     async def succeeded(self, shape: Shape, timeout: float, alive: Callable[[], None]) -> None:
         await self.until(lambda: len(self.of(RunSucceeded)) == shape.placements,
                          f"{shape.placements} run(s) succeeded", timeout, alive)
+
+
+async def _follow_types(store: KafkaEventStore, stream: str, types: frozenset[str]) -> AsyncIterator[Event]:
+    """Follow every partition of `stream` from the start, decoding only the records whose `ce_type` header
+    is one of `types` (the others are dropped undecoded: the store writes the type as a header)."""
+    wanted = {type_.encode() for type_ in types}
+    topic = store.topic(stream)
+    partitions = [TopicPartition(topic, p) for p in await store.end_offsets(stream)]
+    consumer = store.consumer()
+    try:
+        await consumer.start()
+        consumer.assign(partitions)
+        for tp in partitions:
+            consumer.seek(tp, 0)
+        while True:
+            for tp, records in (await consumer.getmany(timeout_ms=500)).items():
+                kept = [r for r in records if dict(r.headers).get("ce_type") in wanted]
+                for event in await store.decode_records(stream, tp.partition, kept) if kept else ():
+                    yield event
+            await asyncio.sleep(FOLLOW_PAUSE_SECONDS)  # records gather meanwhile: far fewer fetches
+    finally:
+        await consumer.stop()
 
 
 def run_span(log: RunLog) -> float:
