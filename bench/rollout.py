@@ -26,6 +26,7 @@ from bench.support import (
     write_section,
 )
 from bench.world import Shape
+from orchestrator.gcsettings import tune_collector
 
 TARGET_UPDATES_PER_SECOND = 2000.0
 """Issue 7: >= 2,000 cluster updates/s at N=10,000 on Kafka."""
@@ -114,6 +115,7 @@ def report(console: Console, cases: list[Case], args: argparse.Namespace, argv: 
         console.print(f"wrote the rollout section of {write_section('rollout', markdown(cases, argv, args.stages))}")
 
 def main(argv: list[str] | None = None) -> None:
+    tune_collector()  # this process hosts the simulated fleet: collect as `fleetstage agent` does
     run_benchmark(argv, parse_args, measure, report)
 
 if __name__ == "__main__":
