@@ -407,14 +407,14 @@ class KafkaEventStore(EventStore):
 
     # --- reading --------------------------------------------------------------------------------------
 
-    async def read(
+    async def read_batches(
         self,
         stream: str,
         *,
         start: Mapping[int, int] | None = None,
         partitions: Sequence[int] | None = None,
         follow: bool = False,
-    ) -> AsyncIterator[Event]:
+    ) -> AsyncIterator[list[Event]]:
         chosen = check_partitions(stream, await self.partition_count(stream), partitions)
         topic = self.topic(stream)
         tps = [TopicPartition(topic, p) for p in chosen]
@@ -432,8 +432,9 @@ class KafkaEventStore(EventStore):
                     stop = None if stops is None else stops[tp]
                     for first in range(0, len(records), DECODE_SLICE):  # events a reader drops die young
                         chunk = records[first : first + DECODE_SLICE]
-                        for event in await self.decode_records(stream, tp.partition, chunk, stop):
-                            yield event
+                        events = await self.decode_records(stream, tp.partition, chunk, stop)
+                        if events:
+                            yield events
                 if stops is not None:
                     active = [tp for tp in active if await consumer.position(tp) < stops[tp]]
         finally:

@@ -107,14 +107,14 @@ class LocalLogStore(EventStore):
 
     # --- the EventStore operations built on them --------------------------------------------------
 
-    async def read(
+    async def read_batches(
         self,
         stream: str,
         *,
         start: Mapping[int, int] | None = None,
         partitions: Sequence[int] | None = None,
         follow: bool = False,
-    ) -> AsyncIterator[Event]:
+    ) -> AsyncIterator[list[Event]]:
         count = await self._partition_count(stream)
         chosen = check_partitions(stream, count, partitions)
         positions = {p: (start or {}).get(p, 0) for p in chosen}
@@ -134,8 +134,9 @@ class LocalLogStore(EventStore):
                 busy = True
                 positions[p] = rows[-1][0] + 1
                 for first in range(0, len(rows), self.decode_slice):
-                    for event in await self._decode(stream, p, rows[first : first + self.decode_slice]):
-                        yield event
+                    events = await self._decode(stream, p, rows[first : first + self.decode_slice])
+                    if events:
+                        yield events
             if not busy:
                 if not follow:
                     return

@@ -6,7 +6,7 @@ Semantics every backend keeps (the contract tests in tests/eventstore/ prove the
 - `append` of a batch is all or nothing, across streams too; each event's payload is validated
   against the registry first and nothing is written if one fails (EventValidationError names the field).
 - `read` replays from the beginning (or given offsets) up to the end seen when the call started,
-  or with `follow=True` keeps going with new events as they arrive.
+  or with `follow=True` keeps going with new events as they arrive (`read_batches`: the same in lists).
 - `subscribe` consumes a stream as a named group. The handler gets batches of one partition and returns
   the events it wants appended. It may be called for several partitions at once (Kafka handles the owned
   partitions' batches concurrently), never twice at once for one partition. With `exactly_once=True`
@@ -25,6 +25,7 @@ from __future__ import annotations
 import zlib
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -115,8 +116,7 @@ class EventStore(ABC):
     async def append(self, events: Sequence[Event]) -> list[Position]:
         """Append a batch atomically; the positions come back in the order of `events`."""
 
-    @abstractmethod
-    def read(
+    async def read(
         self,
         stream: str,
         *,
@@ -128,6 +128,22 @@ class EventStore(ABC):
 
         Without `follow`, stops at the end seen when the call started. Order is kept per partition.
         """
+        async with aclosing(self.read_batches(stream, start=start, partitions=partitions, follow=follow)) as batches:
+            async for batch in batches:
+                for event in batch:
+                    yield event
+
+    @abstractmethod
+    def read_batches(
+        self,
+        stream: str,
+        *,
+        start: Mapping[int, int] | None = None,
+        partitions: Sequence[int] | None = None,
+        follow: bool = False,
+    ) -> AsyncIterator[list[Event]]:
+        """`read` in the lists of events the backend decodes at a time (each non-empty, of one partition):
+        a bulk replay (the projections' rebuild) then takes no step per event."""
 
     @abstractmethod
     async def end_offsets(self, stream: str) -> dict[int, int]:

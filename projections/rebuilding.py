@@ -4,12 +4,13 @@ shared out among worker processes.
 In one process, three stages overlap: a task reads (and decodes) the next batches, a thread folds this
 one, the store's thread commits the previous one. With `store_url` (where other processes can open the
 same event store) and more than one worker, the log's partitions are shared out among worker processes
-instead, balanced by their record counts, each worker reading and folding only its own partitions into
-its own file. That gives the same read models because every document changes from the events of one
-partition only and no fold reads a document of another partition (the live runner, which interleaves
-partitions as they come, relies on it too; the rebuild-equals-live tests check both paths). Worker 0
-writes the new file itself, the others temporary files, merged into it at the end in one transaction
-(their documents, audit entries and positions); the audit's indexes are made last.
+instead, balanced by their record counts, each worker reading and folding only its own partitions. That
+gives the same read models because every document changes from the events of one partition only and no
+fold reads a document of another partition (the live runner, which interleaves partitions as they come,
+relies on it too; the rebuild-equals-live tests check both paths). Every worker commits its batches into
+the new file itself (SQLite takes their transactions one at a time; their documents, audit entries and
+positions never collide), so nothing is merged at the end; a document two workers wrote is reported
+then. The audit's indexes are made last.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ import asyncio
 import heapq
 import logging
 import os
-import shutil
-import tempfile
+import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import aclosing
 from pathlib import Path
@@ -28,6 +28,7 @@ import fleetevents
 from eventstore import Event, EventStore
 from eventstore.factory import open_store
 from fleetevents import streams
+from projections.documents import Key
 from projections.fold import DocumentSet
 from projections.gcpause import no_collections, no_full_collections
 from projections.runner import STREAMS, Projector
@@ -113,36 +114,54 @@ def share_out(sizes: Mapping[tuple[str, int], int], workers: int) -> list[Share]
 async def _rebuild_in_processes(
     store_url: str, path: Path, shares: Sequence[Share], batch_size: int, total: int
 ) -> Positions:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    parts_dir = Path(tempfile.mkdtemp(prefix=f"{path.name}.parts-", dir=path.parent))
-    files = [path, *(parts_dir / f"part-{index}.db" for index in range(1, len(shares)))]
-    try:
-        results = await run_in_processes(
-            fold_share,
-            [(store_url, str(file), share, batch_size) for file, share in zip(files, shares, strict=True)],
-            total=total,
-            label="rebuild",
-        )
-        async with ProjectionStore(path, defer_indexes=True) as store:
-            await store.absorb(files[1:])
-            await store.create_indexes()
-    finally:
-        shutil.rmtree(parts_dir, ignore_errors=True)
-    return {where: offset for positions in results for where, offset in positions.items()}
+    async with ProjectionStore(path, defer_indexes=True):
+        pass  # the tables, made before the workers open the file
+    started = time.monotonic()
+    results = await run_in_processes(
+        fold_share, [(store_url, str(path), share, batch_size) for share in shares], total=total, label="rebuild"
+    )
+    folded = time.monotonic()
+    check_disjoint(path, [written for _, written in results])
+    async with ProjectionStore(path, defer_indexes=True) as store:
+        await store.create_indexes()
+    log.info("rebuild: %s events folded by %d processes in %.1f s, audit indexed in %.1f s",
+             f"{total:,}", len(shares), folded - started, time.monotonic() - folded)
+    return {where: offset for positions, _ in results for where, offset in positions.items()}
 
 
-def fold_share(progress: Progress, store_url: str, path: str, share: Share, batch_size: int) -> Positions:
-    """A worker process's job: fold the partitions of `share` into the new projection file `path`."""
+def check_disjoint(path: Path, written: Sequence[set[Key]]) -> None:
+    """Raise ValueError when two workers wrote the same document (`written[i]`: the keys worker i wrote):
+    a read model folded one document from several partitions, so the file is not what one process makes."""
+    writer: dict[Key, int] = {}
+    for index, keys in enumerate(written):
+        for key in keys:
+            first = writer.setdefault(key, index)
+            if first != index:
+                raise ValueError(
+                    f"rebuilding {path}: workers {first} and {index} both wrote the document {key}, so a read model "
+                    "folded one document from several partitions; rebuild with one worker"
+                )
+
+
+def fold_share(
+    progress: Progress, store_url: str, path: str, share: Share, batch_size: int
+) -> tuple[Positions, set[Key]]:
+    """A worker process's job: fold the partitions of `share` into the projection file `path` (made
+    already); its positions and the keys of the documents it wrote."""
     logging.basicConfig(level=logging.WARNING)
     return asyncio.run(_fold_share(progress, store_url, Path(path), share, batch_size))
 
 
-async def _fold_share(progress: Progress, store_url: str, path: Path, share: Share, batch_size: int) -> Positions:
+async def _fold_share(
+    progress: Progress, store_url: str, path: Path, share: Share, batch_size: int
+) -> tuple[Positions, set[Key]]:
+    written: set[Key] = set()
     async with open_store(store_url, fleetevents.registry) as event_store:
         with no_collections():
             async with ProjectionStore(path, defer_indexes=True) as store:
                 projector = Projector(store, DocumentSet(), {})
-                return await _replay_into(event_store, projector, batch_size, share, progress.add)
+                positions = await _replay_into(event_store, projector, batch_size, share, progress.add, written)
+    return positions, written
 
 
 async def _replay_into(
@@ -151,9 +170,11 @@ async def _replay_into(
     batch_size: int,
     share: Share | None = None,
     folded: Callable[[int], None] | None = None,
+    written: set[Key] | None = None,
 ) -> Positions:
     """Fold every stream (the partitions of `share` when given) into `projector` in batches, committing
-    each while the next one folds; `folded(n)` is told of each batch of n events once it is committed.
+    each while the next one folds; `folded(n)` is told of each batch of n events once it is committed,
+    and the keys of the documents each batch changes are added to `written`.
 
     Three stages overlap: a task reads (and decodes) the next batches, a worker thread folds this one
     (the event loop keeps fetching meanwhile), and the store's thread commits the previous one."""
@@ -167,6 +188,8 @@ async def _replay_into(
                     writing = None
                 if batch is not None:
                     writing = asyncio.ensure_future(projector.store.commit(batch))
+                    if written is not None:
+                        written.update(batch.changes)
                 if folded is not None:
                     folded(len(events))
     finally:
@@ -193,12 +216,13 @@ async def _read_ahead(event_store: EventStore, batch_size: int, share: Share | N
                     continue
                 events: list[Event] = []
                 partitions = None if share is None else share[stream]
-                async for event in event_store.read(stream, partitions=partitions):
-                    events.append(event)
-                    if len(events) >= batch_size:
-                        await room.acquire()
-                        ready.put_nowait(events)
-                        events = []
+                async with aclosing(event_store.read_batches(stream, partitions=partitions)) as chunks:
+                    async for chunk in chunks:  # a list per decoded slice: no step per event
+                        events += chunk
+                        while len(events) >= batch_size:
+                            await room.acquire()
+                            ready.put_nowait(events[:batch_size])
+                            del events[:batch_size]
                 if events:
                     await room.acquire()
                     ready.put_nowait(events)

