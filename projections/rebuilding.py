@@ -114,15 +114,13 @@ def share_out(sizes: Mapping[tuple[str, int], int], workers: int) -> list[Share]
 async def _rebuild_in_processes(
     store_url: str, path: Path, shares: Sequence[Share], batch_size: int, total: int
 ) -> Positions:
-    async with ProjectionStore(path, defer_indexes=True):
-        pass  # the tables, made before the workers open the file
-    started = time.monotonic()
-    results = await run_in_processes(
-        fold_share, [(store_url, str(path), share, batch_size) for share in shares], total=total, label="rebuild"
-    )
-    folded = time.monotonic()
-    check_disjoint(path, [written for _, written in results])
-    async with ProjectionStore(path, defer_indexes=True) as store:
+    async with ProjectionStore(path, defer_indexes=True) as store:  # the tables, made before the workers open it
+        started = time.monotonic()
+        results = await run_in_processes(
+            fold_share, [(store_url, str(path), share, batch_size) for share in shares], total=total, label="rebuild"
+        )
+        folded = time.monotonic()
+        check_disjoint(path, [written for _, written in results])
         await store.create_indexes()
     log.info("rebuild: %s events folded by %d processes in %.1f s, audit indexed in %.1f s",
              f"{total:,}", len(shares), folded - started, time.monotonic() - folded)
