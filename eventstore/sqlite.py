@@ -26,7 +26,7 @@ from eventstore.locallog import LocalLogStore, Prepared, prepare
 from eventstore.records import DeadLetter, Event, Position
 from eventstore.registry import EventRegistry
 from eventstore.rowdecode import DEFAULT_ACTOR, DEFAULT_CONTENT_TYPE, DEFAULT_SOURCE, Row
-from eventstore.sqlitetx import write_transaction
+from eventstore.sqlitetx import insert_rows, write_transaction
 from eventstore.store import StreamSpec
 from eventstore.wakeups import Wakeups
 
@@ -86,10 +86,11 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 COMMIT;
 """
 
-INSERT_EVENT = (
+INSERT_EVENTS = (
     'INSERT INTO events (stream, "partition", "offset", id, type, subject, time, actor, correlationid,'
-    " causationid, source, datacontenttype, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " causationid, source, datacontenttype, body)"
 )
+INSERT_EVENT = f"{INSERT_EVENTS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 SELECT_ROWS = (
     'SELECT "offset", id, type, subject, time, NULLIF(actor, ?), correlationid, causationid, NULLIF(source, ?),'
     ' NULLIF(datacontenttype, ?), body FROM events'
@@ -290,7 +291,7 @@ class SqliteEventStore(LocalLogStore):
             heads[key] = offset + 1
             positions.append(Position(partition, offset))
             rows.append((stream, partition, offset, *envelope))
-        db.executemany(INSERT_EVENT, rows)
+        insert_rows(db, INSERT_EVENTS, rows)
         return positions
 
     def _select(self, stream: str, partition: int, start: int, stop: int, limit: int) -> list[Row]:

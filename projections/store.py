@@ -21,7 +21,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import orjson
 
-from eventstore.sqlitetx import write_transaction
+from eventstore.sqlitetx import insert_rows, write_transaction
 from fleetevents.streams import HEARTBEATS
 from projections.audit import ROW_FIELDS, AuditRow, audit_time
 from projections.documents import Document, Key
@@ -82,13 +82,7 @@ _QUOTED = {
 _AUDIT_COLUMNS = tuple((field, _QUOTED.get(field, field)) for field in ROW_FIELDS)
 """(entry field, SQL column) of the audit table, in the order of `audit.row`."""
 _AUDIT_SELECT = "SELECT " + ", ".join(column for _, column in _AUDIT_COLUMNS) + " FROM audit"
-_AUDIT_INSERT = (
-    "INSERT INTO audit ("
-    + ", ".join(column for _, column in _AUDIT_COLUMNS)
-    + ") VALUES ("
-    + ", ".join("?" for _ in _AUDIT_COLUMNS)
-    + ")"
-)
+_AUDIT_INSERT = "INSERT INTO audit (" + ", ".join(column for _, column in _AUDIT_COLUMNS) + ")"
 _EXACT_FILTERS = {
     "placement": "placement",
     "run": "run",
@@ -279,12 +273,10 @@ class ProjectionStore:
         with write_transaction(self._conn) as db:
             self._check_positions(db, batch.previous)
             db.executemany("DELETE FROM documents WHERE kind = ? AND namespace = ? AND name = ?", deleted)
-            db.executemany(
-                "INSERT OR REPLACE INTO documents (kind, namespace, name, labels, doc, created, updated)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                upserts,
+            insert_rows(
+                db, "INSERT OR REPLACE INTO documents (kind, namespace, name, labels, doc, created, updated)", upserts
             )
-            db.executemany(_AUDIT_INSERT, batch.audit)
+            insert_rows(db, _AUDIT_INSERT, batch.audit)
             db.executemany(
                 'INSERT OR REPLACE INTO positions (stream, "partition", next_offset) VALUES (?, ?, ?)',
                 [(stream, partition, offset) for (stream, partition), offset in batch.positions.items()],
