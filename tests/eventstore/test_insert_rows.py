@@ -40,3 +40,16 @@ def test_a_failing_row_rolls_the_whole_transaction_back() -> None:
     with pytest.raises(sqlite3.IntegrityError), write_transaction(db):
         insert_rows(db, HEAD, [(1, "a", b""), (2, "b", b""), (3, "c", b""), (1, "again", b"")])
     assert db.execute("SELECT count(*) FROM t").fetchone() == (0,)
+
+
+def test_statement_shapes_stay_few_whatever_the_batch_sizes() -> None:
+    db = _table(limit=300)  # 100 rows a statement at most: chunks of 64, 32, ... 1
+    shapes = set()
+    db.set_trace_callback(lambda sql: shapes.add(sql.count("), (") + 1) if sql.startswith("INSERT") else None)
+    start = 0
+    for size in range(1, 200):
+        with write_transaction(db):
+            insert_rows(db, HEAD, [(start + i, "x", b"") for i in range(size)])
+        start += size
+    assert db.execute("SELECT count(*) FROM t").fetchone() == (start,)
+    assert shapes == {1, 2, 4, 8, 16, 32, 64}
