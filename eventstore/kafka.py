@@ -20,7 +20,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, KafkaTimeoutError
+from aiokafka.errors import KafkaError, KafkaTimeoutError, for_code
 from prometheus_client import Counter
 
 from eventstore.errors import (
@@ -52,6 +52,11 @@ VISIBLE_RETRY = 1.0
 """Seconds between looks at the last stable offset while the brokers do not answer."""
 TOPIC_ALREADY_EXISTS = 36
 UNKNOWN_TOPIC_OR_PARTITION = 3
+INVALID_REPLICATION_FACTOR = 38
+"""Also what a KRaft controller answers while no broker is unfenced ("All brokers are currently fenced": a
+broker just started or restarted, or late with its heartbeats under load): it passes."""
+TOPIC_RETRY_PAUSE = 0.2
+"""Seconds between attempts to create a topic while the cluster answers with an error that passes."""
 
 PRODUCER_SAFETY = {"acks": "all", "enable_idempotence": True}
 CONSUMER_SAFETY = {"enable_auto_commit": False, "auto_offset_reset": "earliest", "isolation_level": "read_committed"}
@@ -204,14 +209,12 @@ class KafkaEventStore(EventStore):
     async def ensure_streams(self, specs: Sequence[StreamSpec]) -> None:
         admin, _, _ = self._open_clients()
         wanted = [*specs, StreamSpec(self.dead_letter_stream, 1)]
-        response = await admin.create_topics(
+        await create_topics(
+            admin,
             [NewTopic(self.topic(s.name), s.partitions, self.replication_factor, topic_configs=self.topic_config(LOG_CONFIG))
-             for s in wanted]
+             for s in wanted],
+            "topic",
         )
-        for name, code, *message in response.topic_errors:
-            if code not in (0, TOPIC_ALREADY_EXISTS):
-                detail = message[0] if message and message[0] else f"error code {code}"
-                raise EventStoreError(f"could not create topic {name!r}: {detail}")
         await self._await_leaders([s.name for s in wanted])
         await self._track_topics([self.topic(s.name) for s in wanted])
         for spec in wanted:
@@ -522,3 +525,31 @@ async def _stop_all(clients: Sequence[Any]) -> None:
     for client in clients:
         stop = client.close if isinstance(client, AIOKafkaAdminClient) else client.stop
         await stop()
+
+
+async def create_topics(
+    admin: AIOKafkaAdminClient, topics: Sequence[NewTopic], what: str, timeout: float = TOPIC_READY_TIMEOUT
+) -> None:
+    """Create `topics` (one that exists already is fine). An error that passes (a retriable one, or too few
+    unfenced brokers for the replication factor, as right after a broker restart) is retried for up to
+    `timeout` seconds; any other error, or one that outlasts the timeout, raises EventStoreError naming
+    the `what` (topic, view topic) and the broker's reason."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    pending = list(topics)
+    while True:
+        response = await admin.create_topics(pending)
+        failed = {
+            name: (code, message[0] if message and message[0] else f"error code {code}")
+            for name, code, *message in response.topic_errors
+            if code not in (0, TOPIC_ALREADY_EXISTS)
+        }
+        if not failed:
+            return
+        name, (code, detail) = next(iter(failed.items()))
+        passing = all(code == INVALID_REPLICATION_FACTOR or for_code(code).retriable for code, _ in failed.values())
+        if not passing or loop.time() >= deadline:
+            raise EventStoreError(f"could not create {what} {name!r}: {detail}")
+        log.warning("creating %s %r: %s; trying again", what, name, detail)
+        pending = [topic for topic in pending if topic.name in failed]
+        await asyncio.sleep(TOPIC_RETRY_PAUSE)

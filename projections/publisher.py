@@ -20,8 +20,7 @@ import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from eventstore.errors import EventStoreError
-from eventstore.kafka import PRODUCER_SAFETY, TOPIC_ALREADY_EXISTS, TOPIC_READY_TIMEOUT, KafkaEventStore
+from eventstore.kafka import PRODUCER_SAFETY, TOPIC_READY_TIMEOUT, KafkaEventStore, create_topics
 from projections.documents import Document, Key, key_of
 from projections.runner import Notice
 from resources.kinds import kinds_named
@@ -118,11 +117,7 @@ class KafkaViewPublisher:
         admin = self._admin
         if topic in self._topics or admin is None:
             return
-        response = await admin.create_topics([NewTopic(topic, 1, self.replication_factor, topic_configs=self.topic_config)])
-        for name, code, *message in response.topic_errors:
-            if code not in (0, TOPIC_ALREADY_EXISTS):
-                detail = message[0] if message and message[0] else f"error code {code}"
-                raise EventStoreError(f"could not create view topic {name!r}: {detail}")
+        await create_topics(admin, [NewTopic(topic, 1, self.replication_factor, topic_configs=self.topic_config)], "view topic")
         async with asyncio.timeout(TOPIC_READY_TIMEOUT):
             while not await _has_leader(admin, topic):
                 await asyncio.sleep(0.05)  # a new topic's leader is elected asynchronously
