@@ -531,14 +531,22 @@ async def create_topics(
     admin: AIOKafkaAdminClient, topics: Sequence[NewTopic], what: str, timeout: float = TOPIC_READY_TIMEOUT
 ) -> None:
     """Create `topics` (one that exists already is fine). An error that passes (a retriable one, or too few
-    unfenced brokers for the replication factor, as right after a broker restart) is retried for up to
-    `timeout` seconds; any other error, or one that outlasts the timeout, raises EventStoreError naming
-    the `what` (topic, view topic) and the broker's reason."""
+    unfenced brokers for the replication factor, as while a broker shuts down or restarts; a connection
+    that fails) is retried for up to `timeout` seconds; any other answer, or one that outlasts the timeout,
+    raises EventStoreError naming the `what` (topic, view topic) and the broker's reason (a client error
+    that outlasts it is raised as it is)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     pending = list(topics)
     while True:
-        response = await admin.create_topics(pending)
+        try:
+            response = await admin.create_topics(pending)
+        except KafkaError as exc:
+            if not (exc.retriable or isinstance(exc, KafkaTimeoutError)) or loop.time() >= deadline:
+                raise
+            log.warning("creating %s %r: %r; trying again", what, pending[0].name, exc)
+            await asyncio.sleep(TOPIC_RETRY_PAUSE)
+            continue
         failed = {
             name: (code, message[0] if message and message[0] else f"error code {code}")
             for name, code, *message in response.topic_errors

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError
 
 from eventstore.errors import EventStoreError
 from eventstore.kafka import INVALID_REPLICATION_FACTOR, TOPIC_ALREADY_EXISTS, create_topics
@@ -71,3 +72,31 @@ async def test_a_replication_factor_the_cluster_cannot_reach_fails_naming_it(
     assert "replication factor" in str(raised.value)
     assert any("trying again" in r.getMessage() for r in caplog.records)
     assert name not in await admin.list_topics()
+
+
+class UnreachableAdmin(AnsweringAdmin):
+    """The broker is down for the first `down` calls (its connection refused), then answers `codes`."""
+
+    def __init__(self, down: int, *codes: int) -> None:
+        super().__init__(*codes)
+        self.down = down
+
+    async def create_topics(self, topics: list[NewTopic]) -> SimpleNamespace:
+        if self.down:
+            self.down -= 1
+            self.asked.append([t.name for t in topics])
+            raise KafkaConnectionError("Connection at 127.0.0.1:9092 closed")
+        return await super().create_topics(topics)
+
+
+async def test_a_broker_down_for_a_moment_is_waited_out() -> None:
+    admin = UnreachableAdmin(2, INVALID_REPLICATION_FACTOR, 0)
+    await create_topics(admin, [NewTopic("views.a", 1, 1)], "view topic", timeout=10)  # type: ignore[arg-type]
+    assert admin.asked == [["views.a"]] * 4
+
+
+async def test_a_broker_down_past_the_timeout_raises_the_client_error() -> None:
+    admin = UnreachableAdmin(1000)
+    with pytest.raises(KafkaConnectionError):
+        await create_topics(admin, [NewTopic("views.a", 1, 1)], "view topic", timeout=0.3)  # type: ignore[arg-type]
+    assert len(admin.asked) >= 2
