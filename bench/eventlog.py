@@ -144,7 +144,9 @@ async def sqlite_store_run(path: Path, events: int, batch: int, partitions: int)
 
 async def sqlite_raw_run(path: Path, events: int, batch: int, partitions: int) -> Rates:
     """sqlite3 with the store's schema and journal settings: executemany of ready rows, then SELECT."""
-    from eventstore.sqlite import INSERT_EVENT, SCHEMA
+    from eventstore.sqlite import INSERT_EVENTS, SCHEMA
+
+    insert_event = f"{INSERT_EVENTS} VALUES ({', '.join('?' * 13)})"
 
     heads = [0] * partitions
 
@@ -166,7 +168,7 @@ async def sqlite_raw_run(path: Path, events: int, batch: int, partitions: int) -
 
         async def insert(rows: list[tuple[object, ...]]) -> None:
             db.execute("BEGIN IMMEDIATE")
-            db.executemany(INSERT_EVENT, rows)
+            db.executemany(insert_event, rows)
             db.execute("COMMIT")
 
         append = await timed_writes(insert, rows_of, events, batch, partitions)

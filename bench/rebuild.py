@@ -186,9 +186,9 @@ async def measure_one(backend: str, url: str, template: dict[str, list[Event]], 
 
 
 async def settled() -> None:
-    """Write back what the phases so far left in the page cache (the broker's log, a rebuilt file), so the
-    next phase pays for its own writes only: the kernel otherwise flushes them, gigabytes at a time, on
-    the cores the next phase is measured on."""
+    """Write back what the phases so far left in the page cache (above all the broker's log just appended;
+    a rebuild syncs its own file), so the next phase pays for its own writes only: the kernel otherwise
+    flushes them, gigabytes at a time, on the cores the next phase is measured on."""
     await asyncio.to_thread(os.sync)
 
 

@@ -544,20 +544,19 @@ async def create_topics(
         except KafkaError as exc:
             if not (exc.retriable or isinstance(exc, KafkaTimeoutError)) or loop.time() >= deadline:
                 raise
-            log.warning("creating %s %r: %r; trying again", what, pending[0].name, exc)
-            await asyncio.sleep(TOPIC_RETRY_PAUSE)
-            continue
-        failed = {
-            name: (code, message[0] if message and message[0] else f"error code {code}")
-            for name, code, *message in response.topic_errors
-            if code not in (0, TOPIC_ALREADY_EXISTS)
-        }
-        if not failed:
-            return
-        name, (code, detail) = next(iter(failed.items()))
-        passing = all(code == INVALID_REPLICATION_FACTOR or for_code(code).retriable for code, _ in failed.values())
-        if not passing or loop.time() >= deadline:
-            raise EventStoreError(f"could not create {what} {name!r}: {detail}")
-        log.warning("creating %s %r: %s; trying again", what, name, detail)
-        pending = [topic for topic in pending if topic.name in failed]
+            reason = repr(exc)
+        else:
+            failed = {
+                name: (code, message[0] if message and message[0] else f"error code {code}")
+                for name, code, *message in response.topic_errors
+                if code not in (0, TOPIC_ALREADY_EXISTS)
+            }
+            if not failed:
+                return
+            name, (_, reason) = next(iter(failed.items()))
+            passing = all(code == INVALID_REPLICATION_FACTOR or for_code(code).retriable for code, _ in failed.values())
+            if not passing or loop.time() >= deadline:
+                raise EventStoreError(f"could not create {what} {name!r}: {reason}")
+            pending = [topic for topic in pending if topic.name in failed]
+        log.warning("creating %s %r: %s; trying again", what, pending[0].name, reason)
         await asyncio.sleep(TOPIC_RETRY_PAUSE)

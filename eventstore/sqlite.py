@@ -90,7 +90,6 @@ INSERT_EVENTS = (
     'INSERT INTO events (stream, "partition", "offset", id, type, subject, time, actor, correlationid,'
     " causationid, source, datacontenttype, body)"
 )
-INSERT_EVENT = f"{INSERT_EVENTS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 SELECT_ROWS = (
     'SELECT "offset", id, type, subject, time, NULLIF(actor, ?), correlationid, causationid, NULLIF(source, ?),'
     ' NULLIF(datacontenttype, ?), body FROM events'

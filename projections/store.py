@@ -277,8 +277,8 @@ class ProjectionStore:
                 db, "INSERT OR REPLACE INTO documents (kind, namespace, name, labels, doc, created, updated)", upserts
             )
             insert_rows(db, _AUDIT_INSERT, batch.audit)
-            db.executemany(
-                'INSERT OR REPLACE INTO positions (stream, "partition", next_offset) VALUES (?, ?, ?)',
+            insert_rows(
+                db, 'INSERT OR REPLACE INTO positions (stream, "partition", next_offset)',
                 [(stream, partition, offset) for (stream, partition), offset in batch.positions.items()],
             )
 
