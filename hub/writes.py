@@ -9,11 +9,18 @@
 - Before answering, the write waits until the projections reflect it (read-your-writes). A hub object
   that a placement selects (itself or its Namespace) also waits, at most `snapshot_timeout`, for the
   orchestrator's decision about it (a new resource snapshot: same correlation id) to be readable.
+- Writes of one object (kind, namespace, name) through one hub run one at a time, each from reading the
+  current object to reading its write back: two concurrent applies of one ConfigMap get generations 2 and
+  3, and of two same-named runs for different placements, the second is refused (a run's placement is
+  immutable) instead of both being created. Hubs in several processes do not share these locks.
 """
 from __future__ import annotations
 
+import asyncio
 import enum
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,12 +78,27 @@ class Writer:
         self._clock = clock
         self._read_timeout = read_timeout
         self._snapshot_timeout = snapshot_timeout
+        self._locks: weakref.WeakValueDictionary[tuple[str, str, str], asyncio.Lock] = weakref.WeakValueDictionary()
+
+    @asynccontextmanager
+    async def _one_at_a_time(self, kind: str, namespace: str | None, name: str) -> AsyncIterator[None]:
+        """Hold the object's lock (made on first use, gone once no write holds or awaits it)."""
+        key = (kind, namespace or "", name)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        async with lock:
+            yield
 
     # --- apply / create -----------------------------------------------------------------------
 
     async def apply(self, doc: Any, *, actor: str, create_only: bool = False) -> WriteResult:
         """Create or update the object `doc` describes (kubectl apply; `create_only`: kubectl create)."""
         obj = validate(doc)
+        async with self._one_at_a_time(obj.kind, obj.namespace, obj.name):
+            return await self._apply(obj, actor, create_only)
+
+    async def _apply(self, obj: Resource, actor: str, create_only: bool) -> WriteResult:
         info = obj.kind_info
         current = await self._read.get(obj.kind, obj.name, obj.namespace)
         if current is not None and create_only:
@@ -141,6 +163,11 @@ class Writer:
     async def patch(self, info: KindInfo, name: str, namespace: str | None, patch: Any, *,
                     subresource: str | None, actor: str) -> WriteResult:
         """kubectl patch --type=merge [--subresource=status]."""
+        async with self._one_at_a_time(info.kind, namespace, name):
+            return await self._patch(info, name, namespace, patch, subresource, actor)
+
+    async def _patch(self, info: KindInfo, name: str, namespace: str | None, patch: Any, subresource: str | None,
+                     actor: str) -> WriteResult:
         current = await self._get_or_404(info, name, namespace)
         if not isinstance(patch, dict):
             raise ApiError(400, "BadRequest", "a merge patch must be a JSON object")
@@ -152,7 +179,7 @@ class Writer:
         _check_no_status_change(info, name, current, patch)
         merged = strip_server_fields(merge_patch(current, patch))
         _check_same_identity(info, name, namespace, merged)
-        result = await self.apply(merged, actor=actor)
+        result = await self._apply(validate(merged), actor, create_only=False)
         outcome = Outcome.UNCHANGED if result.outcome is Outcome.UNCHANGED else Outcome.PATCHED
         return WriteResult(outcome, result.document)
 
@@ -173,6 +200,10 @@ class Writer:
     # --- delete -------------------------------------------------------------------------------
 
     async def delete(self, info: KindInfo, name: str, namespace: str | None, *, actor: str) -> WriteResult:
+        async with self._one_at_a_time(info.kind, namespace, name):
+            return await self._delete(info, name, namespace, actor)
+
+    async def _delete(self, info: KindInfo, name: str, namespace: str | None, actor: str) -> WriteResult:
         current = await self._get_or_404(info, name, namespace)
         kind = info.kind
         subject = object_subject(kind, name, namespace)

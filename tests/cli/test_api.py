@@ -154,6 +154,34 @@ async def test_orchestrator_rejections_become_invalid_errors(hub: Hub) -> None:
     assert "immutable" in message and message.count("is invalid") == 1
 
 
+async def test_concurrent_applies_of_one_object_take_turns(hub: Hub) -> None:
+    await put(hub, "namespaces", howto.NAMESPACE)
+    await put(hub, "configmaps", howto.configmap("value1"))
+
+    answers = await asyncio.gather(*(put(hub, "configmaps", howto.configmap(f"value{i}")) for i in (2, 3)))
+
+    assert [a.headers["X-Fleetstage-Outcome"] for a in answers] == ["configured", "configured"]
+    assert sorted(a.json()["metadata"]["generation"] for a in answers) == [2, 3]  # not both 2
+
+
+async def test_two_same_named_runs_for_different_placements_at_once_create_one(hub: Hub) -> None:
+    await put(hub, "namespaces", howto.NAMESPACE)
+    other = {**howto.PLACEMENT, "metadata": {"name": "other-placement"}}
+    for placement in (howto.PLACEMENT, other):
+        assert (await put(hub, "clusterresourceplacements", placement)).status_code == 201
+    await put(hub, "clusterstagedupdatestrategies", howto.STRATEGY)
+
+    answers = await asyncio.gather(*(put(hub, "clusterstagedupdateruns", howto.run("dup", "0", placement=name))
+                                     for name in ("example-placement", "other-placement")))
+
+    assert sorted(a.status_code for a in answers) == [201, 422]
+    [created] = [a.json() for a in answers if a.status_code == 201]
+    [refused] = [a.json()["message"] for a in answers if a.status_code == 422]
+    assert "spec.placementName" in refused and "immutable" in refused
+    stored = (await hub.http.get(path("clusterstagedupdateruns", "dup"))).json()
+    assert stored["spec"]["placementName"] == created["spec"]["placementName"]
+
+
 async def test_missing_objects_unknown_kinds_and_read_only_kinds(hub: Hub) -> None:
     missing = await hub.http.get(path("clusterstagedupdateruns", "x"))
     assert missing.status_code == 404
