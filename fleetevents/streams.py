@@ -12,6 +12,7 @@ ALL_STREAMS = (
     StreamSpec(AGENTS, partitions=8),
     StreamSpec(HEARTBEATS, partitions=4),
 )
+STREAM_NAMES = tuple(spec.name for spec in ALL_STREAMS)
 
 
 def object_subject(kind: str, name: str, namespace: str | None = None) -> str:

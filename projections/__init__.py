@@ -5,13 +5,15 @@
   (ClusterApprovalRequest), `members` (MemberCluster), `hub_resources` (hub objects and strategies),
   `audit` (one entry per event); `fold` dispatches an event to them.
 - `store`: the SQLite file (documents, audit, positions; one transaction per batch).
-- `runner`: `ProjectionRunner` (follows the log, answers queries), `replay`.
+- `runner`: `ProjectionRunner` (follows the log, answers queries).
+- `timetravel`: point-in-time reads: which partitions make a document, and `replay` (them, up to a time).
 - `rebuilding`: `rebuild` (the whole log into a fresh file, in worker processes when given the store's URL).
 - `publisher`: optional Kafka compacted view topics.
 """
 
 from projections.rebuilding import rebuild
-from projections.runner import FoldError, ProjectionError, ProjectionRunner, replay
+from projections.runner import FoldError, ProjectionError, ProjectionRunner
 from projections.store import default_path
+from projections.timetravel import replay
 
 __all__ = ["FoldError", "ProjectionError", "ProjectionRunner", "default_path", "rebuild", "replay"]

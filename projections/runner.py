@@ -4,8 +4,8 @@ models and commits documents, audit entries and positions together; answers the 
 `ProjectionRunner(event_store, db_path, clock=...)` is used with `async with`. On entry it loads the
 stored documents and positions and resumes each stream from its stored position; a batch is whatever
 the readers have delivered (up to `batch_size` events), committed in one transaction. Queries read the
-in-memory copy of the documents (always equal to what is committed). `get_at()` replays the log up to
-a time into a throwaway in-memory fold; `projections.rebuilding` replays the whole log into a fresh file.
+in-memory copy of the documents (always equal to what is committed). `get_at()` replays the partitions
+that make a document up to a time into a throwaway in-memory fold (`projections.timetravel`); `projections.rebuilding` replays the whole log into a fresh file.
 """
 
 from __future__ import annotations
@@ -29,10 +29,11 @@ from projections.documents import Document, Key, PresentedJson, presented
 from projections.fold import DocumentSet, fold_batch
 from projections.selectors import parse_selector
 from projections.store import AuditFilter, Batch, Positions, ProjectionStore
+from projections.timetravel import origin, replay
 
 log = logging.getLogger(__name__)
 
-STREAMS = tuple(spec.name for spec in streams.ALL_STREAMS)
+STREAMS = streams.STREAM_NAMES
 WatchType = Literal["ADDED", "MODIFIED", "DELETED"]
 Offsets = Mapping[str, Mapping[int, int]]
 """{stream: {partition: next offset}}: a point in the log."""
@@ -406,11 +407,12 @@ class ProjectionRunner:
             self._watchers.remove(watcher)
 
     async def get_at(self, kind: str, name: str, at: datetime, namespace: str | None = None) -> Document | None:
-        """The document as it was at time `at`: the log replayed up to `at` into a throwaway fold."""
+        """The document as it was at time `at`: the partitions that make it (`timetravel.origin`) replayed up
+        to `at` into a throwaway fold."""
         if at.tzinfo is None:
             at = at.replace(tzinfo=UTC)
-        wanted = [s for s in STREAMS if s != streams.HEARTBEATS or kind == members.KIND]
-        docs = await replay(self.events, wanted, until=at)
+        where = await origin(self._require().docs, kind, name, namespace, self.events, self.store.placements_of_run)
+        docs = await replay(self.events, where, until=at)
         doc = docs.get(kind, name, namespace or "")
         return None if doc is None else self._present(doc, at, docs)
 
@@ -458,15 +460,3 @@ async def _last_event(events: EventStore, stream: str, partition: int, start: in
     async for event in events.read(stream, start={partition: start}, partitions=[partition]):
         last = event
     return last
-
-
-async def replay(event_store: EventStore, stream_names: Iterable[str], *, until: datetime | None = None) -> DocumentSet:
-    """An in-memory fold of `stream_names` (events up to `until` when given)."""
-    docs = DocumentSet()
-    for stream in stream_names:
-        events = [e async for e in event_store.read(stream) if until is None or e.time <= until]
-        folded = fold_batch(docs, events)
-        for event, exc in folded.failures:
-            log.warning("replay: cannot fold %s event %s: %s", event.type, event.id, exc)
-        docs.apply(folded.changes)
-    return docs

@@ -208,6 +208,10 @@ class ProjectionStore:
     async def audit(self, query: AuditFilter) -> list[dict[str, Any]]:
         return await self._call(self._audit, query)
 
+    async def placements_of_run(self, run: str) -> set[str]:
+        """The placements the audit entries of run `run` name (one, unless the name was used again)."""
+        return await self._call(self._placements_of_run, run)
+
     async def audit_count(self) -> int:
         return await self._call(lambda: self._conn.execute("SELECT count(*) FROM audit").fetchone()[0])
 
@@ -293,6 +297,10 @@ class ProjectionStore:
                     f"{self.path} was advanced by another projection runner ({stream}[{partition}] is at {stored}, "
                     f"this runner expected {expected}): run one projection runner per file"
                 )
+
+    def _placements_of_run(self, run: str) -> set[str]:
+        rows = self._conn.execute("SELECT DISTINCT placement FROM audit WHERE run = ? AND placement IS NOT NULL", (run,))
+        return {placement for (placement,) in rows}
 
     def _audit(self, query: AuditFilter) -> list[dict[str, Any]]:
         where, args = query.where()
