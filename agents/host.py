@@ -11,6 +11,19 @@ Within one batch, commands of different members run concurrently (at most `max_p
 those of one member in log order; the reports are appended with the batch's commit (in the order of the
 members' first commands in the batch). A batch is served by at most `max_parallel` worker tasks taking
 members in turn, not by one task per member: a batch of a simulated fleet holds thousands of members.
+
+The ledger watermark. Each member is told, with each command, that every offset of the batch's
+partition below the batch's first offset is committed for the group; its ledger then drops the entries
+of those commands (`agents.ledger`). That rests on how every backend hands out the batches of one
+partition (eventstore/locallog.py `LocalSubscription._handle`, eventstore/kafka_subscription.py
+`KafkaSubscription._handle`): one after another, starting at the group's committed offset when the
+partition is (re)assigned, and a batch whose handler returned events (here: any batch holding a command
+of a member hosted here, since each such command gets a report) is committed, with its events, before
+the partition's next batch is handed out; a commit that fails loses the partition, which is handed out
+again from its committed offset. Only a batch with no output may still be committing (Kafka's plain
+commit, not waited for) when the next one comes, and no ledger entry belongs to it. So a command of
+this host below the first offset of a batch is committed, and cannot be redelivered.
+`tests/agents/test_ledger_pruning.py` checks this at every batch on every backend.
 """
 from __future__ import annotations
 
@@ -23,7 +36,7 @@ from types import TracebackType
 
 from agents.member import Member
 from agents.membership import announcement, departure, heartbeat, last_announced
-from eventstore import Event, EventStore, EventStoreError, Subscription
+from eventstore import Event, EventStore, EventStoreError, Position, Subscription
 from fleetevents.agents import ClusterUpdateRequested
 from fleetevents.streams import AGENTS, ALL_STREAMS
 from orchestrator.clock import Clock, SystemClock
@@ -139,6 +152,8 @@ class AgentHost:
             raise
 
     async def _handle(self, partition: int, batch: Sequence[Event]) -> list[Event]:
+        committed_before = batch[0].position
+        assert committed_before is not None  # the store hands out events read from the log
         per_member: dict[str, list[Event]] = {}
         for event in batch:
             if isinstance(event.data, ClusterUpdateRequested) and event.data.cluster in self.members:
@@ -147,17 +162,20 @@ class AgentHost:
         turns = iter(per_member.items())
         workers = min(self._max_parallel, len(per_member))
         try:
-            await asyncio.gather(*(self._serve(turns, reports) for _ in range(workers)))
+            await asyncio.gather(*(self._serve(turns, reports, committed_before) for _ in range(workers)))
         except Exception as exc:
             self._fail(exc)
             raise
         return [report for name in per_member for report in reports[name]]
 
-    async def _serve(self, turns: Iterator[tuple[str, list[Event]]], reports: dict[str, list[Event]]) -> None:
+    async def _serve(
+        self, turns: Iterator[tuple[str, list[Event]]], reports: dict[str, list[Event]], committed_before: Position
+    ) -> None:
         """A worker: serves the next member's commands (in log order) until no member is left."""
         for name, commands in turns:
             async with self._slots:  # bounds the members served at once across concurrent batches too
-                reports[name] = [await self.members[name].handle(command, self.clock) for command in commands]
+                member = self.members[name]
+                reports[name] = [await member.handle(command, self.clock, committed_before) for command in commands]
 
     def _fail(self, exc: Exception) -> None:
         if self._failure is None:

@@ -3,9 +3,13 @@
 `Member.handle` is the whole per-command protocol, shared by the single agent and the simulated
 fleet: look the command up in the target's ledger (a redelivered command re-reports the recorded
 outcome without applying again), otherwise carry it out (with retries) and record the outcome in the
-ledger, then return the `ClusterUpdated` report, caused by the command. The caller appends the report
-in the same transaction that commits the command's offset, so a crash anywhere before that commit
-redelivers the command and it is reported exactly once.
+ledger with the command's log position, then return the `ClusterUpdated` report, caused by the
+command. The caller appends the report in the same transaction that commits the command's offset, so a
+crash anywhere before that commit redelivers the command and it is reported exactly once.
+
+The caller also says which offsets of the command's partition are committed already
+(`committed_before`): recording drops the ledger entries of those commands, which can no longer be
+redelivered, so the ledger holds only the entries still needed (see `agents.ledger`, `agents.host`).
 """
 from __future__ import annotations
 
@@ -15,9 +19,9 @@ from dataclasses import dataclass, field
 
 from agents.applier import ApplySettings, carry_out
 from agents.events import new_event
-from agents.ledger import LedgerKey
+from agents.ledger import LedgerEntry, LedgerKey
 from agents.targets.base import Target
-from eventstore import Event
+from eventstore import Event, Position
 from fleetevents.agents import ClusterUpdated, ClusterUpdateRequested
 from fleetevents.streams import PLACEMENTS
 from orchestrator.clock import Clock
@@ -45,11 +49,14 @@ class Member:
             if problem:
                 raise ValueError(f"member cluster {self.name!r}: label {problem}")
 
-    async def handle(self, command: Event, clock: Clock) -> Event:
-        """The `ClusterUpdated` report of `command` (a ClusterUpdateRequested for this member)."""
+    async def handle(self, command: Event, clock: Clock, committed_before: Position) -> Event:
+        """The `ClusterUpdated` report of `command` (a ClusterUpdateRequested for this member, as read from
+        the log); every offset of `committed_before.partition` below `committed_before.offset` is committed."""
         request = command.data
         if not isinstance(request, ClusterUpdateRequested) or request.cluster != self.name:
             raise ValueError(f"agent of {self.name!r} was handed a {command.type} event for another cluster")
+        if command.position is None:
+            raise ValueError(f"agent of {self.name!r} was handed command {command.id} without its log position")
         key = LedgerKey.of(request)
         async with self._busy:
             outcome = await self.target.ledger.get(key)
@@ -57,7 +64,7 @@ class Member:
                 log.info("%s: %s already carried out (ledger), reporting it again", self.name, key)
             else:
                 outcome = await carry_out(self.target, request, self.settings, clock)
-                await self.target.ledger.record(key, outcome)
+                await self.target.ledger.record(LedgerEntry(key, outcome, command.position), committed_before)
                 log.log(
                     logging.INFO if outcome.succeeded else logging.WARNING,
                     "%s: %s placement %s snapshot %d on %s: %s",

@@ -2,8 +2,9 @@
 
 It is `SimulatedFleet` (one subscription to `agents`, exactly-once reports, heartbeats, joins) with an
 in-memory target per member instead of a directory: `apply` records the objects and returns, every
-object is available at once, the apply ledger is a dict. So the benchmarks measure the orchestrator, the
-store and the agents' protocol, not the disk (a directory target fsyncs 3-5 times per command).
+object is available at once, the apply ledger is a `MemoryLedger`. So the benchmarks measure the
+orchestrator, the store and the agents' protocol, not the disk (a directory target fsyncs 3-5 times per
+command).
 """
 from __future__ import annotations
 
@@ -11,24 +12,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from agents.fleet_simulator import SimulatedFleet
-from agents.ledger import LedgerKey, Outcome
+from agents.ledger import MemoryLedger
 from agents.targets.base import Manifest, Target
 from agents.targets.faulty import FaultRule
 from agents.targets.objects import ObjectKey
 from orchestrator.clock import Clock
-
-
-class MemoryLedger:
-    """An apply ledger kept in memory (it does not survive the process: fine for a benchmark)."""
-
-    def __init__(self) -> None:
-        self._entries: dict[LedgerKey, Outcome] = {}
-
-    async def get(self, key: LedgerKey) -> Outcome | None:
-        return self._entries.get(key)
-
-    async def record(self, key: LedgerKey, outcome: Outcome) -> None:
-        self._entries[key] = outcome
 
 
 class InstantTarget:

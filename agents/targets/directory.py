@@ -2,8 +2,10 @@
 
 Layout: `<dir>/<namespace>/<kind>/<name>.yaml`, cluster-scoped objects under `<dir>/_cluster/<kind>/`.
 `<dir>/.fleetstage/placed.json` records which files each placement put there (for pruning) and
-`<dir>/.fleetstage/ledger.jsonl` is the apply ledger. Every write is atomic (temp file, fsync,
-rename, fsync of the directory), and an unchanged object is not rewritten.
+`<dir>/.fleetstage/ledger.jsonl` is the apply ledger (`agents.ledger.FileLedger`: fsynced appends,
+entries of committed commands pruned and the file compacted now and then). Every other write is atomic
+(`agents.files.atomic_write`: temp file, fsync, rename, fsync of the directory), and an unchanged object
+is not rewritten.
 
 Crash safety of `apply`: the placement's record is first widened to old + new files, then the files
 are written, stale ones removed, and the record narrowed to the new files. A crash at any point leaves
@@ -14,8 +16,6 @@ removed only when neither holds it any more.
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 import yaml
 
+from agents.files import atomic_write
 from agents.ledger import FileLedger
 from agents.targets.base import Manifest
 from agents.targets.errors import TargetError, TransientTargetError
@@ -134,7 +135,7 @@ class DirectoryTarget:
         except OSError as exc:
             raise TransientTargetError(f"{key}: cannot read {path}: {exc}") from exc
         try:
-            self._atomic_write(path, content)
+            atomic_write(path, content, fsync=self._fsync)
         except OSError as exc:
             raise TransientTargetError(f"{key}: cannot write {path}: {exc}") from exc
 
@@ -162,26 +163,6 @@ class DirectoryTarget:
     def _save_placed(self, placed: Mapping[str, list[str]]) -> None:
         try:
             content = orjson.dumps(placed, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2)
-            self._atomic_write(self._placed_path, content)
+            atomic_write(self._placed_path, content, fsync=self._fsync)
         except OSError as exc:
             raise TransientTargetError(f"cannot write the placement record {self._placed_path}: {exc}") from exc
-
-    def _atomic_write(self, path: Path, content: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-                if self._fsync:
-                    handle.flush()
-                    os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        if self._fsync:
-            dir_fd = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)

@@ -8,7 +8,10 @@
   widened before applying and narrowed after pruning, as the directory target does with its files.
 - Availability: every object exists; a Deployment also has `availableReplicas >= replicas` for its
   current generation.
-- Ledger: the same ConfigMap, one `ledger.<sha256 of the key>` entry per command outcome.
+- Ledger: the same ConfigMap, one `ledger.<sha256 of the key>` entry per command outcome with its
+  command's log position. A ConfigMap holds at most 1 MiB, so recording an entry removes, in the same
+  update, the entries whose command is committed (see `agents.ledger`): the ConfigMap holds the entries
+  of the commands that can still be redelivered, plus those written before positions were kept.
 API errors 409/429/5xx and connection errors are transient; other API errors fail at once.
 """
 from __future__ import annotations
@@ -16,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import asdict
 from typing import Any
 
 import httpx2
@@ -32,6 +34,7 @@ from agents.ledger import LedgerEntry, LedgerKey, Outcome
 from agents.targets.base import Manifest
 from agents.targets.errors import TargetError, TransientTargetError
 from agents.targets.objects import ObjectKey, apply_order, keyed
+from eventstore import Position
 
 PLACEMENT_LABEL = "fleetstage.io/placement"
 FIELD_MANAGER = "fleetstage"
@@ -92,7 +95,9 @@ class _State:
 
 
 class ConfigMapLedger:
-    """An `ApplyLedger` kept in the member cluster's `fleetstage-agent-state` ConfigMap."""
+    """An `ApplyLedger` kept in the member cluster's `fleetstage-agent-state` ConfigMap (see the module
+    docstring): one `ledger.<hash of the key>` entry each, whose value is `LedgerEntry.to_json`, or, for an
+    entry written before positions were kept, `{"key": [...], "outcome": {...}}` (still read, kept for good)."""
 
     def __init__(self, state: _State) -> None:
         self._state = state
@@ -104,19 +109,28 @@ class ConfigMapLedger:
 
     async def get(self, key: LedgerKey) -> Outcome | None:
         raw = (await self._state.read()).get(self._entry(key))
-        return None if raw is None else Outcome(**json.loads(raw)["outcome"])
+        return None if raw is None else _ledger_entry(raw).outcome
 
-    async def record(self, key: LedgerKey, outcome: Outcome) -> None:
-        value = {"key": [key.run, key.placement, key.resource_snapshot_index, key.delete], "outcome": asdict(outcome)}
-        await self._state.update({self._entry(key): json.dumps(value)})
+    async def record(self, entry: LedgerEntry, committed_before: Position) -> None:
+        """One update: the new entry set, the entries whose command is committed removed."""
+        ledger = await self._ledger()
+        gone: dict[str, str | None] = {
+            name: None for name, raw in ledger.items() if _ledger_entry(raw).committed(committed_before)
+        }
+        await self._state.update({**gone, self._entry(entry.key): json.dumps(entry.to_json())})
 
     async def entries(self) -> list[LedgerEntry]:
-        found = []
-        for name, raw in (await self._state.read()).items():
-            if name.startswith(_LEDGER):
-                value = json.loads(raw)
-                found.append(LedgerEntry(LedgerKey(*value["key"]), Outcome(**value["outcome"])))
-        return found
+        return [_ledger_entry(raw) for raw in (await self._ledger()).values()]
+
+    async def _ledger(self) -> dict[str, str]:
+        return {name: raw for name, raw in (await self._state.read()).items() if name.startswith(_LEDGER)}
+
+
+def _ledger_entry(raw: str) -> LedgerEntry:
+    value = json.loads(raw)
+    if "key" in value:  # written before positions were kept
+        return LedgerEntry(LedgerKey(*value["key"]), Outcome(**value["outcome"]))
+    return LedgerEntry.from_json(value)
 
 
 class KubernetesTarget:

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from agents.applier import ApplySettings, RetryPolicy
-from eventstore import Event, EventStore
+from agents.ledger import FileLedger, LedgerEntry
+from eventstore import Event, EventStore, Position
 from eventstore.factory import open_store
 from fleetevents import registry
 from fleetevents.agents import ClusterUpdated, ClusterUpdateRequested
@@ -117,3 +118,16 @@ def is_report(event: Event) -> bool:
 def report_of(command: Event) -> Callable[[Event], bool]:
     """Matches the ClusterUpdated caused by `command`."""
     return lambda event: is_report(event) and event.causationid == command.id
+
+
+class StuckLedger(FileLedger):
+    """Records, then never returns (the process dies before the report)."""
+
+    def __init__(self, path: Path, reached: asyncio.Event) -> None:
+        super().__init__(path)
+        self.reached = reached
+
+    async def record(self, entry: LedgerEntry, committed_before: Position) -> None:
+        await super().record(entry, committed_before)
+        self.reached.set()
+        await asyncio.Event().wait()

@@ -8,27 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from agents import LedgerKey, MemberAgent, Outcome
-from agents.ledger import FileLedger
+from agents import LedgerKey, MemberAgent
 from agents.targets import DirectoryTarget, Manifest
 from eventstore import EventStore
 from fleetevents.agents import MemberHeartbeat
 from fleetevents.streams import HEARTBEATS, PLACEMENTS
 from orchestrator.clock import ManualClock
-from tests.agents.conftest import FAST, WAIT, configmap, is_report, namespace, read_all, report_of, send, wait_events
-
-
-class StuckLedger(FileLedger):
-    """Records, then never returns (the process dies before the report)."""
-
-    def __init__(self, path: Path, reached: asyncio.Event) -> None:
-        super().__init__(path)
-        self.reached = reached
-
-    async def record(self, key: LedgerKey, outcome: Outcome) -> None:
-        await super().record(key, outcome)
-        self.reached.set()
-        await asyncio.Event().wait()
+from tests.agents.conftest import FAST, WAIT, StuckLedger, configmap, is_report, namespace, read_all, report_of, send, wait_events
 
 
 class StuckAfterApply(DirectoryTarget):

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from agents.ledger import FileLedger, LedgerKey, Outcome
+from agents.ledger import FileLedger, LedgerEntry, LedgerKey, Outcome
 from agents.targets import DirectoryTarget, FaultRule, FaultyTarget, ObjectKey, TargetError, TransientTargetError
+from eventstore import Position
 from orchestrator.clock import ManualClock
 from tests.agents.conftest import WAIT, configmap, namespace
 
@@ -116,13 +117,16 @@ async def test_ledger_survives_reopening_and_a_torn_last_line(tmp_path: Path) ->
     path = tmp_path / "ledger.jsonl"
     ledger = FileLedger(path)
     key = LedgerKey("run-1", "crp", 2)
-    await ledger.record(key, Outcome(True, "applied", 1))
+    await ledger.record(LedgerEntry(key, Outcome(True, "applied", 1), Position(0, 7)), Position(0, 7))
     with path.open("ab") as handle:
         handle.write(b'{"run": "run-2", "plac')  # the process died while writing
     reopened = FileLedger(path)
     assert await reopened.get(key) == Outcome(True, "applied", 1)
-    await reopened.record(LedgerKey("run-2", "crp", 3, delete=True), Outcome(False, "boom", 2))
-    assert [e.key.run for e in await FileLedger(path).entries()] == ["run-1", "run-2"]
+    second = LedgerEntry(LedgerKey("run-2", "crp", 3, delete=True), Outcome(False, "boom", 2), Position(0, 8))
+    await reopened.record(second, Position(0, 7))  # in the same batch as the first: both kept
+    assert [(e.key.run, e.position) for e in await FileLedger(path).entries()] == [
+        ("run-1", Position(0, 7)), ("run-2", Position(0, 8))
+    ]
 
 
 async def test_fault_rule_fails_the_first_times_then_lets_through(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from agents.host import AgentHost
 from agents.member import Member
 from agents.targets.base import Manifest
 from bench.instant import InstantTarget
-from eventstore import Event
+from eventstore import Event, Position
 from fleetevents import registry
 from fleetevents.agents import ClusterUpdated, ClusterUpdateRequested
 from fleetevents.streams import AGENTS
@@ -32,17 +32,19 @@ class CountingTarget(InstantTarget):
         await super().apply(placement, objects)
 
 
-def command(cluster: str, run: str) -> Event:
+def command(cluster: str, run: str, offset: int) -> Event:
     data = ClusterUpdateRequested(run=run, placement="p", stage="s", cluster=cluster, resource_snapshot_index=0,
                                   resources=[])
-    return Event(type=registry.type_of(ClusterUpdateRequested), subject=cluster, data=data, stream=AGENTS)
+    event = Event(type=registry.type_of(ClusterUpdateRequested), subject=cluster, data=data, stream=AGENTS)
+    return event.at(Position(0, offset))
 
 
 async def test_a_batch_is_served_by_at_most_max_parallel_members_in_the_batch_order() -> None:
     names = [f"member-{i}" for i in range(7)]
     host = AgentHost(None, [Member(n, {}, CountingTarget(n), FAST) for n in names],  # type: ignore[arg-type]
                      group="test", max_parallel=3)
-    batch = [command(n, "run-1") for n in reversed(names)] + [command("member-6", "run-2")]
+    batch = [command(n, "run-1", offset) for offset, n in enumerate(reversed(names))]
+    batch.append(command("member-6", "run-2", len(batch)))
     CountingTarget.most = 0
     reports = await host._handle(0, batch)
     served = [(r.data.cluster, r.data.run) for r in reports if isinstance(r.data, ClusterUpdated)]

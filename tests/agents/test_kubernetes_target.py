@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from agents import LedgerKey, MemberAgent, Outcome
+from agents import LedgerEntry, LedgerKey, MemberAgent, Outcome
 from agents.applier import ApplySettings, RetryPolicy
 from agents.targets import ObjectKey, TargetError
 from agents.targets.kubernetes import PLACEMENT_LABEL, KubernetesTarget
-from eventstore import EventStore
+from eventstore import EventStore, Position
 from fleetevents.streams import PLACEMENTS
 from tests.agents.conftest import configmap, namespace, report_of, send, wait_events
 from tests.agents.fake_kube import FakeApiServer
@@ -65,11 +65,13 @@ async def test_prunes_only_its_own_objects(api: FakeApiServer) -> None:
 
 async def test_ledger_lives_in_the_cluster(api: FakeApiServer) -> None:
     key = LedgerKey("run-1", "crp", 4)
-    await KubernetesTarget(api.client()).ledger.record(key, Outcome(True, "applied", 2))
+    await KubernetesTarget(api.client()).ledger.record(
+        LedgerEntry(key, Outcome(True, "applied", 2), Position(1, 5)), Position(1, 5)
+    )
     reopened = KubernetesTarget(api.client()).ledger
     assert await reopened.get(key) == Outcome(True, "applied", 2)
     assert await reopened.get(LedgerKey("run-2", "crp", 4)) is None
-    assert [(e.key, e.outcome.attempts) for e in await reopened.entries()] == [(key, 2)]
+    assert [(e.key, e.outcome.attempts, e.position) for e in await reopened.entries()] == [(key, 2, Position(1, 5))]
 
 
 async def test_unknown_kind_fails_naming_the_object(api: FakeApiServer) -> None:
