@@ -153,7 +153,8 @@ class AgentHost:
 
     async def _handle(self, partition: int, batch: Sequence[Event]) -> list[Event]:
         committed_before = batch[0].position
-        assert committed_before is not None  # the store hands out events read from the log
+        if committed_before is None:
+            raise ValueError(f"{self.group}: handed a batch of events without log positions (not read from the log)")
         per_member: dict[str, list[Event]] = {}
         for event in batch:
             if isinstance(event.data, ClusterUpdateRequested) and event.data.cluster in self.members:

@@ -299,7 +299,9 @@ class ProjectionStore:
                 )
 
     def _placements_of_run(self, run: str) -> set[str]:
-        rows = self._conn.execute("SELECT DISTINCT placement FROM audit WHERE run = ? AND placement IS NOT NULL", (run,))
+        rows = self._conn.execute(
+            "SELECT DISTINCT placement FROM audit WHERE run = ? AND placement IS NOT NULL", (run,)
+        )
         return {placement for (placement,) in rows}
 
     def _audit(self, query: AuditFilter) -> list[dict[str, Any]]:

@@ -31,8 +31,6 @@ from resources.names import LABEL_PARENT_CRP, LABEL_TARGET_UPDATE_RUN
 
 log = logging.getLogger(__name__)
 
-STREAMS = streams.STREAM_NAMES
-
 Where = Mapping[str, Sequence[int] | None]
 """{stream: its partitions to read, None for all of them}."""
 
@@ -47,12 +45,12 @@ async def origin(
     """Where the events that make the document of (kind, namespace, name) are (see the module docstring);
     `current` holds the documents now."""
     if kind in (members.KIND, members.LEASE_KIND):
-        return dict.fromkeys(STREAMS)
+        return dict.fromkeys(streams.STREAM_NAMES)
     owners = await _placements(current, kind, name, placements_of_run)
     if owners is None:
         return {streams.FLEET: None}
     if not owners:  # a placement's object whose placement is unknown now: read everything
-        return {stream: None for stream in STREAMS if stream != streams.HEARTBEATS}
+        return {stream: None for stream in streams.STREAM_NAMES if stream != streams.HEARTBEATS}
     count = len(await event_store.end_offsets(streams.PLACEMENTS))  # every backend lists each partition
     return {streams.PLACEMENTS: sorted({partition_for(owner, count) for owner in owners})}
 
