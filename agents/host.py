@@ -113,6 +113,12 @@ class AgentHost:
         if self._failure is not None:
             raise self._failure
 
+    async def stopped(self) -> BaseException:
+        """Wait until serving fails (AgentFailed, the cause chained); return that error."""
+        await self._failed.wait()
+        assert self._failure is not None
+        return self._failure
+
     async def wait_caught_up(self, timeout: float | None = None) -> None:
         """Return once every command already in the log has been handled and reported."""
         if self._subscription is None:

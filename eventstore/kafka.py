@@ -272,7 +272,7 @@ class KafkaEventStore(EventStore):
                 ends = await offsets.end_offsets(tps)
                 return {tp.partition: ends[tp] for tp in tps}
             except KafkaError as exc:
-                if not (exc.retriable or isinstance(exc, KafkaTimeoutError)):
+                if not passing(exc):
                     raise
                 if not warned:
                     log.warning("end offsets of %s: the Kafka brokers at %s do not answer (%r); asking again until "
@@ -527,6 +527,12 @@ async def _stop_all(clients: Sequence[Any]) -> None:
         await stop()
 
 
+def passing(exc: KafkaError) -> bool:
+    """Whether a client error passes once the brokers answer again (a retriable one, or a timeout), as
+    while a broker restarts or is frozen: worth trying again rather than failing."""
+    return exc.retriable or isinstance(exc, KafkaTimeoutError)
+
+
 async def create_topics(
     admin: AIOKafkaAdminClient, topics: Sequence[NewTopic], what: str, timeout: float = TOPIC_READY_TIMEOUT
 ) -> None:
@@ -542,7 +548,7 @@ async def create_topics(
         try:
             response = await admin.create_topics(pending)
         except KafkaError as exc:
-            if not (exc.retriable or isinstance(exc, KafkaTimeoutError)) or loop.time() >= deadline:
+            if not passing(exc) or loop.time() >= deadline:
                 raise
             reason = repr(exc)
         else:
@@ -554,8 +560,8 @@ async def create_topics(
             if not failed:
                 return
             name, (_, reason) = next(iter(failed.items()))
-            passing = all(code == INVALID_REPLICATION_FACTOR or for_code(code).retriable for code, _ in failed.values())
-            if not passing or loop.time() >= deadline:
+            answers_pass = all(code == INVALID_REPLICATION_FACTOR or for_code(code).retriable for code, _ in failed.values())
+            if not answers_pass or loop.time() >= deadline:
                 raise EventStoreError(f"could not create {what} {name!r}: {reason}")
             pending = [topic for topic in pending if topic.name in failed]
         log.warning("creating %s %r: %s; trying again", what, pending[0].name, reason)

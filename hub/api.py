@@ -15,7 +15,7 @@ between two resource snapshots, old ones read from the log), `/fleetstage/v1/dea
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +34,7 @@ from hub.metrics import HubMetrics
 from hub.paths import Target, parse_path
 from hub.readmodel import Document, ReadModel
 from hub.snapshotdiff import diff_snapshots
+from hub.supervisor import Supervisor
 from projections.selectors import parse_selector
 from hub.objects import resource_name
 from hub.writes import Outcome, Writer, WriteResult
@@ -56,6 +57,7 @@ class ApiServices:
     writer: Writer
     clock: Clock
     metrics: HubMetrics
+    supervisor: Supervisor = field(default_factory=Supervisor)
 
 
 def _json(body: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -207,7 +209,9 @@ class FleetstageEndpoints:
         self.s = services
 
     async def healthz(self, request: Request) -> Response:
-        return PlainTextResponse("ok")
+        """`ok`, or 503 naming the service that stopped (the process is about to exit, hub.supervisor)."""
+        failure = self.s.supervisor.failure
+        return PlainTextResponse("ok") if failure is None else PlainTextResponse(f"{failure}\n", status_code=503)
 
     async def metrics(self, request: Request) -> Response:
         body, content_type = await self.s.metrics.render(self.s.read, self.s.store)

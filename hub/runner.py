@@ -35,6 +35,7 @@ from hub.tls import TlsSettings
 from hub.commands import CommandBus
 from hub.defaults import DATA_DIR, DEFAULT_HOST, DEFAULT_PORT
 from hub.metrics import HubMetrics
+from hub.supervisor import ServiceStopped, Stoppable, Supervisor
 from hub.writes import Writer
 from orchestrator.clock import Clock, SystemClock
 from orchestrator.service import Orchestrator
@@ -133,17 +134,23 @@ async def hub_services(store: EventStore, clock: Clock, settings: HubSettings, *
     """Everything the API needs, running on `store`: the read models, the command bus, the orchestrator
     (`orchestrate`) and simulated member agents (`settings.members`)."""
     async with contextlib.AsyncExitStack() as stack:
+        watched: list[tuple[str, Stoppable]] = []
         if orchestrate:
             orchestrator = Orchestrator(store, clock=clock, stuck_threshold=settings.stuck_threshold)
-            await stack.enter_async_context(orchestrator)
+            watched.append(("orchestrator", await stack.enter_async_context(orchestrator)))
         read = await stack.enter_async_context(_projection_runner(store, settings, clock))
+        watched.append(("read models", read))
         if settings.members:
             fleet = SimulatedFleet(store, list(settings.members), settings.members_dir,
                                    heartbeat_interval=settings.heartbeat_seconds, clock=clock)
-            await stack.enter_async_context(fleet)
+            watched.append(("simulated members", await stack.enter_async_context(fleet)))
         bus = await stack.enter_async_context(CommandBus(store, timeout=settings.command_timeout))
         writer = Writer(store, read, bus, clock)
-        yield ApiServices(store=store, read=read, writer=writer, clock=clock, metrics=HubMetrics())
+        supervisor = await stack.enter_async_context(Supervisor())  # stops watching first, before the services stop
+        for name, service in watched:
+            supervisor.watch(name, service)
+        yield ApiServices(store=store, read=read, writer=writer, clock=clock, metrics=HubMetrics(),
+                          supervisor=supervisor)
 
 
 async def serve_hub(settings: HubSettings, *, orchestrate: bool = True) -> None:
@@ -157,7 +164,16 @@ async def serve_hub(settings: HubSettings, *, orchestrate: bool = True) -> None:
         scheme = "https" if config.is_ssl else "http"
         log.info("fleetstage API on %s://%s:%s (store %s)", scheme, settings.host, settings.port, settings.store)
         settings.auth.announce()
-        await _Server(config).serve()
+        server = _Server(config)
+        serving = asyncio.create_task(server.serve(), name="API")
+        stopping = asyncio.create_task(services.supervisor.stopped(), name="supervision")
+        await asyncio.wait([serving, stopping], return_when=asyncio.FIRST_COMPLETED)
+        if not stopping.done():
+            stopping.cancel()
+            return await serving
+        server.should_exit = True  # answer what is in flight, then stop: the process exits with status 1
+        await serving
+        raise stopping.result()
 
 
 def api_config(app: ASGIApp, settings: HubSettings) -> uvicorn.Config:
@@ -190,21 +206,27 @@ async def serve_projections(settings: HubSettings) -> None:
     """Keep the read models up to date until cancelled."""
     clock = settings.clock
     async with _opened_store(settings) as store:
-        async with _projection_runner(store, settings, clock):
-            await _until_stopped()
+        async with _projection_runner(store, settings, clock) as read, Supervisor() as supervisor:
+            supervisor.watch("read models", read)
+            await _until_stopped(supervisor)
 
 
-async def _until_stopped() -> None:
-    """Return on SIGINT or SIGTERM."""
+async def _until_stopped(supervisor: Supervisor) -> None:
+    """Return on SIGINT or SIGTERM; raise ServiceStopped if a watched service stops first."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(supervisor.stopped())]
     try:
-        await stop.wait()
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     finally:
+        for wait in waits:
+            wait.cancel()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+    if supervisor.failure is not None:
+        raise supervisor.failure
 
 
 async def rebuild_projections(settings: HubSettings, workers: int | None = None) -> Path:
@@ -229,6 +251,12 @@ def _sqlite_files(path: Path) -> list[Path]:
 
 
 def run(coroutine: "asyncio.Future[None] | object") -> None:
-    """Run a serve function until Ctrl-C."""
+    """Run a serve function until Ctrl-C; if one of its services stops by itself, log why and exit with
+    status 1, for a supervisor to start the process again (hub.supervisor)."""
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(coroutine)  # type: ignore[arg-type]
+        try:
+            asyncio.run(coroutine)  # type: ignore[arg-type]
+        except ServiceStopped as exc:
+            log.error("%s; exiting with status 1 so that the process is started again (it resumes from the log)",
+                      exc, exc_info=exc.__cause__)
+            raise SystemExit(1) from None

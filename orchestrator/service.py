@@ -151,7 +151,13 @@ class Orchestrator:
     async def run(self) -> None:
         """Run until cancelled (or until a background task fails: its error is raised)."""
         async with self:
-            await asyncio.wait(self._tasks, return_when=asyncio.FIRST_EXCEPTION)
+            await self.stopped()
+
+    async def stopped(self) -> BaseException:
+        """Wait until a background task fails (the orchestrator then stops serving); return its error."""
+        done, _ = await asyncio.wait(self._tasks, return_when=asyncio.FIRST_EXCEPTION)
+        failed = (error for task in done if not task.cancelled() and (error := task.exception()) is not None)
+        return next(failed, None) or RuntimeError("every background task of the orchestrator ended")
 
     async def _watch_subscription(self) -> None:
         """Raises the subscription's error once it stopped (so `run()` stops instead of idling)."""

@@ -5,13 +5,17 @@ compacted topic `<prefix>view.<kind-plural>` (e.g. `fleetstage.view.clusterstage
 by `<kind>/<namespace>/<name>` (namespace empty for cluster-scoped kinds), value = the document as
 JSON; a deletion is a tombstone (null value). Topics are created on first use with
 `cleanup.policy=compact`. On start the runner republishes every current document, so a topic converges
-to the current views even after a crash between a commit and its publication. The views are derived
-data: they can always be rebuilt from the log (docs/projections.md).
+to the current views even after a crash between a commit and its publication. While the brokers do not
+answer (restarted, frozen), a publication is tried again until they do, so an outage delays the read
+models and stops nothing; any other error stops the projections with it. The views are derived data:
+they can always be rebuilt from the log (docs/projections.md).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Any
@@ -19,13 +23,18 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, MessageSizeTooLargeError, RecordTooLargeError
 
-from eventstore.kafka import PRODUCER_SAFETY, TOPIC_READY_TIMEOUT, KafkaEventStore, create_topics
+from eventstore.kafka import PRODUCER_SAFETY, TOPIC_READY_TIMEOUT, VISIBLE_RETRY, KafkaEventStore, create_topics, passing
 from projections.documents import Document, Key, key_of
 from projections.runner import Notice
 from resources.kinds import kinds_named
 
+log = logging.getLogger(__name__)
+
 VIEW_CONFIG = {"cleanup.policy": "compact"}
+TOO_LARGE = (MessageSizeTooLargeError, RecordTooLargeError)
+"""A view the producer or the broker refuses for its size is left out (logged), not retried for ever."""
 
 
 def plural(kind: str) -> str:
@@ -103,25 +112,64 @@ class KafkaViewPublisher:
         await self._send((key_of(doc), doc) for doc in docs)
 
     async def _send(self, records: Iterable[tuple[Key, Document | None]]) -> None:
+        """Send `records` in order, the whole list again after an error that passes (a compacted topic keeps
+        the last value of a key, so a record sent twice changes nothing)."""
+        batch = list(records)
+        warned = False
+        while True:
+            try:
+                await self._send_once(batch)
+            except (KafkaError, TimeoutError) as exc:
+                if isinstance(exc, KafkaError) and not passing(exc):
+                    raise
+                if not warned:
+                    log.warning("publishing views: the Kafka brokers at %s do not answer (%r); trying again until "
+                                "they do", self.bootstrap_servers, exc)
+                    warned = True
+            else:
+                if warned:
+                    log.info("publishing views: the Kafka brokers answer again; %d records sent", len(batch))
+                return
+            await asyncio.sleep(VISIBLE_RETRY)
+
+    async def _send_once(self, records: list[tuple[Key, Document | None]]) -> None:
         if self._producer is None:
             raise RuntimeError("the view publisher is not started: use `async with KafkaViewPublisher(...)`")
-        pending = []
+        pending: list[tuple[Key, asyncio.Future[Any]]] = []
         for key, doc in records:
             topic = self.topic(key[0])
             await self._ensure_topic(topic)
             value = None if doc is None else orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
-            pending.append(await self._producer.send(topic, key=view_key(key), value=value))
-        await asyncio.gather(*pending)
+            try:
+                pending.append((key, await self._producer.send(topic, key=view_key(key), value=value)))
+            except TOO_LARGE as exc:
+                _left_out(key, exc)
+        outcomes = await asyncio.gather(*(sent for _, sent in pending), return_exceptions=True)  # all read
+        failures = []
+        for (key, _), outcome in zip(pending, outcomes):
+            if isinstance(outcome, TOO_LARGE):
+                _left_out(key, outcome)
+            elif isinstance(outcome, BaseException):
+                failures.append(outcome)
+        if failures:
+            raise failures[0]
 
     async def _ensure_topic(self, topic: str) -> None:
         admin = self._admin
         if topic in self._topics or admin is None:
             return
-        await create_topics(admin, [NewTopic(topic, 1, self.replication_factor, topic_configs=self.topic_config)], "view topic")
+        view = NewTopic(topic, 1, self.replication_factor, topic_configs=self.topic_config)
+        await create_topics(admin, [view], "view topic", timeout=math.inf)  # waits out the brokers' outages
         async with asyncio.timeout(TOPIC_READY_TIMEOUT):
             while not await _has_leader(admin, topic):
                 await asyncio.sleep(0.05)  # a new topic's leader is elected asynchronously
         self._topics.add(topic)
+
+
+def _left_out(key: Key, exc: BaseException) -> None:
+    log.error("view of %s left out of its topic, which keeps its previous value: %r (the read model and the "
+              "API have the document; raise the topic's max.message.bytes and the producer's max_request_size "
+              "to publish it)", "/".join(key), exc)
 
 
 async def _has_leader(admin: AIOKafkaAdminClient, topic: str) -> bool:

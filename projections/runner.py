@@ -187,6 +187,7 @@ class ProjectionRunner:
         self._progress = asyncio.Event()
         self._watchers: list[_Watcher] = []
         self._failure: BaseException | None = None
+        self._failed = asyncio.Event()
         self._json = PresentedJson()
 
     async def __aenter__(self) -> ProjectionRunner:
@@ -251,9 +252,16 @@ class ProjectionRunner:
     def _fail(self, exc: BaseException, doing: str) -> None:
         log.error("projections stopped while %s: %s", doing, exc, exc_info=exc)
         self._failure = exc
+        self._failed.set()
         self._fire()
         for watcher in self._watchers:
             watcher.queue.put_nowait(None)  # wakes the watcher, which then raises ProjectionError
+
+    async def stopped(self) -> BaseException:
+        """Wait until the projections stop by themselves (reading or applying failed); return why."""
+        await self._failed.wait()
+        assert self._failure is not None
+        return self._failure
 
     def _fire(self) -> None:
         self._progress.set()

@@ -33,3 +33,9 @@ def test_hub_and_members_use_the_kafka_store(services: dict[str, Any]) -> None:
     assert "--cluster member3 --labels environment=canary,order=1" in labels["member3"]
     for name in ("hub", "member1", "member2", "member3"):
         assert services[name]["depends_on"]["kafka"]["condition"] == "service_healthy"
+
+
+def test_fleetstage_services_are_started_again_when_they_exit(services: dict[str, Any]) -> None:
+    """A hub or agent one of whose services stopped exits 1 (hub/supervisor.py): compose starts it again."""
+    for name in ("hub", "member1", "member2", "member3"):
+        assert services[name]["restart"] == "unless-stopped"
