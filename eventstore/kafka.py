@@ -527,10 +527,13 @@ async def _stop_all(clients: Sequence[Any]) -> None:
         await stop()
 
 
-def passing(exc: KafkaError) -> bool:
-    """Whether a client error passes once the brokers answer again (a retriable one, or a timeout), as
-    while a broker restarts or is frozen: worth trying again rather than failing."""
-    return exc.retriable or isinstance(exc, KafkaTimeoutError)
+def passing(exc: BaseException) -> bool:
+    """Whether a client error passes once the brokers answer again (a retriable one, or a timeout: the
+    admin client's wait for a broker raises a plain TimeoutError), as while a broker restarts or is frozen:
+    worth trying again rather than failing."""
+    if isinstance(exc, KafkaError):
+        return exc.retriable or isinstance(exc, KafkaTimeoutError)
+    return isinstance(exc, TimeoutError)
 
 
 async def create_topics(
@@ -538,7 +541,7 @@ async def create_topics(
 ) -> None:
     """Create `topics` (one that exists already is fine). An error that passes (a retriable one, or too few
     unfenced brokers for the replication factor, as while a broker shuts down or restarts; a connection
-    that fails) is retried for up to `timeout` seconds; any other answer, or one that outlasts the timeout,
+    that fails, a broker that does not answer in time) is retried for up to `timeout` seconds; any other answer, or one that outlasts the timeout,
     raises EventStoreError naming the `what` (topic, view topic) and the broker's reason (a client error
     that outlasts it is raised as it is)."""
     loop = asyncio.get_running_loop()
@@ -547,7 +550,7 @@ async def create_topics(
     while True:
         try:
             response = await admin.create_topics(pending)
-        except KafkaError as exc:
+        except (KafkaError, TimeoutError) as exc:
             if not passing(exc) or loop.time() >= deadline:
                 raise
             reason = repr(exc)

@@ -72,6 +72,14 @@ class CommandBus:
         for pending in self._waiting.values():
             pending.answered.cancel()
 
+    async def stopped(self) -> BaseException:
+        """Wait until following the orchestrator's answers fails (every command would then time out); return why."""
+        if self._task is None:
+            raise RuntimeError("use `async with CommandBus(...)` before stopped()")
+        await asyncio.wait([self._task])
+        error = None if self._task.cancelled() else self._task.exception()
+        return error or RuntimeError("the reader of the orchestrator's answers ended")
+
     async def submit(self, command: Event) -> Answer:
         """Append `command` and return the orchestrator's answer; NoAnswerError after the timeout."""
         pending = _Pending(asyncio.get_running_loop().create_future())

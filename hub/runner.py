@@ -145,6 +145,7 @@ async def hub_services(store: EventStore, clock: Clock, settings: HubSettings, *
                                    heartbeat_interval=settings.heartbeat_seconds, clock=clock)
             watched.append(("simulated members", await stack.enter_async_context(fleet)))
         bus = await stack.enter_async_context(CommandBus(store, timeout=settings.command_timeout))
+        watched.append(("command answers' reader", bus))
         writer = Writer(store, read, bus, clock)
         supervisor = await stack.enter_async_context(Supervisor())  # stops watching first, before the services stop
         for name, service in watched:

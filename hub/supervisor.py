@@ -1,4 +1,5 @@
-"""Watches the background services of a hub process (read models, orchestrator, simulated members).
+"""Watches the background services of a hub process (read models, orchestrator, simulated members, the
+reader of the orchestrator's answers).
 
 A service whose background work fails stays stopped: left alone, the process would go on answering with
 errors (every write `500 the projections stopped`) and nothing would restart it. So the first service

@@ -120,7 +120,7 @@ class KafkaViewPublisher:
             try:
                 await self._send_once(batch)
             except (KafkaError, TimeoutError) as exc:
-                if isinstance(exc, KafkaError) and not passing(exc):
+                if not passing(exc):
                     raise
                 if not warned:
                     log.warning("publishing views: the Kafka brokers at %s do not answer (%r); trying again until "

@@ -8,8 +8,12 @@ is the fold of that partition's events up to then. Which partition:
   placement's name (a run's placements are looked up in the audit trail: a deleted run's name may have
   been used again for another placement, so each one's partition is read);
 - any other hub object (namespaces, configmaps, strategies...): the `fleet` stream;
-- member clusters and their leases, and objects whose placement cannot be found any more (a snapshot or
-  approval request deleted with its placement): every stream (heartbeats for members only), as before.
+- a snapshot or approval request deleted since (no label to read any more): its placement from its
+  name, which the system gave it (`<placement>-<index>-snapshot`, `<placement>-<index>`; an approval
+  request's `<run>-<stage>` names its run, one of the name's prefixes at a dash, looked up in the audit
+  trail: reading the partitions of every candidate is still exact, as no fold reads another partition);
+- member clusters and their leases, and objects whose placement cannot be found at all: every stream
+  (heartbeats for members only).
 
 Reading one partition of eight instead of the whole log is what makes `get --at` affordable on a long log:
 the time and the memory (the documents of every placement) of a full replay grow with the log.
@@ -18,6 +22,7 @@ the time and the memory (the documents of every placement) of a full replay grow
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import aclosing
 from datetime import datetime
@@ -36,6 +41,11 @@ Where = Mapping[str, Sequence[int] | None]
 
 PlacementsOfRun = Callable[[str], Awaitable[set[str]]]
 """The placements a run's events name (from the audit trail)."""
+
+SNAPSHOT_NAMES = {
+    snapshots.RESOURCE_KIND: re.compile(r"(.+)-\d+-snapshot"),  # resources.names.resource_snapshot_name
+    snapshots.POLICY_KIND: re.compile(r"(.+)-\d+"),  # resources.names.policy_snapshot_name
+}
 
 
 async def origin(
@@ -64,12 +74,18 @@ async def _placements(
         return {name}
     if kind in (snapshots.RESOURCE_KIND, snapshots.POLICY_KIND):
         doc = current.get(kind, name)
-        parent = None if doc is None else (doc["metadata"].get("labels") or {}).get(LABEL_PARENT_CRP)
-        return {parent} if parent else set()
+        if doc is not None:
+            parent = (doc["metadata"].get("labels") or {}).get(LABEL_PARENT_CRP)
+            return {parent} if parent else set()
+        named = SNAPSHOT_NAMES[kind].fullmatch(name)
+        return {named.group(1)} if named else set()
     if kind == approvals.KIND:
         doc = current.get(kind, name)
-        run = None if doc is None else (doc["metadata"].get("labels") or {}).get(LABEL_TARGET_UPDATE_RUN)
-        return await placements_of_run(run) if run else set()
+        if doc is not None:
+            run = (doc["metadata"].get("labels") or {}).get(LABEL_TARGET_UPDATE_RUN)
+            return await placements_of_run(run) if run else set()
+        parts = name.split("-")  # deleted: its run is one of the name's prefixes
+        return {owner for end in range(1, len(parts)) for owner in await placements_of_run("-".join(parts[:end]))}
     if kind == run_status.KIND:
         return await placements_of_run(name)
     return None

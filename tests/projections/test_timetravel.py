@@ -61,6 +61,13 @@ async def test_a_placements_objects_are_read_from_its_partition_and_hub_objects_
     assert await origin(current, "ClusterStagedUpdateRun", "r", None, event_store, reused) == {
         streams.PLACEMENTS: sorted({partition_for("a", count), partition_for("b", count)})}
     assert await origin(current, "ConfigMap", "c", "ns", event_store, _no_run) == {streams.FLEET: None}
+    # deleted since: the placement from the name the system gave the object
+    assert await origin(current, "ClusterResourceSnapshot", "my-app-7-snapshot", None, event_store, _no_run) == {
+        streams.PLACEMENTS: [partition_for("my-app", count)]}
+    assert await origin(current, "ClusterSchedulingPolicySnapshot", "my-app-0", None, event_store, _no_run) == {
+        streams.PLACEMENTS: [partition_for("my-app", count)]}
+    assert await origin(current, "ClusterApprovalRequest", "r-before-canary", None, event_store, reused) == {
+        streams.PLACEMENTS: sorted({partition_for("a", count), partition_for("b", count)})}
     # a placement's object whose placement is not known any more: every stream but the heartbeats
     assert await origin(current, "ClusterApprovalRequest", "gone", None, event_store, _no_run) == {
         streams.FLEET: None, streams.PLACEMENTS: None, streams.AGENTS: None}
