@@ -199,9 +199,13 @@ class SplitFleet:
                 raise FleetError(f"the {name} process exited with {proc.returncode}:\n{self.log_tail(name, 60)}")
 
     async def api_ready(self) -> bool:
+        return await self.api_shows("/healthz")
+
+    async def api_shows(self, path: str) -> bool:
+        """Whether the API answers 200 on `path` (its read model has the object)."""
         try:
             async with httpx.AsyncClient(timeout=2) as client:
-                return (await client.get(self.server + "/healthz")).status_code == 200
+                return (await client.get(self.server + path)).status_code == 200
         except httpx.TransportError:
             return False
 

@@ -49,6 +49,7 @@ spec:
 CONFIGMAP = "rollout"
 UNREACHABLE = "cannot reach the fleetstage hub"
 NO_ANSWER = "did not answer"
+APPROVALS_PATH = "/apis/placement.kubernetes-fleet.io/v1beta1/clusterapprovalrequests"
 
 Fault = Callable[[], Awaitable[None]]
 """Something done to the fleet at a point of a run (kill a process, restart the broker...)."""
@@ -198,7 +199,11 @@ class Rollout:
         return [e.data.name for e in self.log.of_run(self.run, "approval.requested") if e.data.name not in approved]
 
     async def approve(self, name: str) -> None:
-        """`fleetstage approve NAME`, then wait until the log has the grant."""
+        """As a user does, once the API shows the approval request (its read model may be behind the log
+        that announced it, e.g. just after a broker pause; then `approve` answers NotFound):
+        `fleetstage approve NAME`, then wait until the log has the grant."""
+        path = f"{APPROVALS_PATH}/{name}"
+        await self.fleet.wait_until(lambda: self.fleet.api_shows(path), f"the API shows {name}", self.timeout)
         granted = lambda: self.log.has(self.run, "approval.granted", name=name)
         await self.cli("approve", name, done=granted)
         await self.wait(granted, f"{name} is approved")
