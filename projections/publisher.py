@@ -26,6 +26,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, MessageSizeTooLargeError, RecordTooLargeError
 
 from eventstore.kafka import PRODUCER_SAFETY, TOPIC_READY_TIMEOUT, VISIBLE_RETRY, KafkaEventStore, create_topics, passing
+from eventstore.kafka_subscription import mark_read
 from projections.documents import Document, Key, key_of
 from projections.runner import Notice
 from resources.kinds import kinds_named
@@ -141,9 +142,12 @@ class KafkaViewPublisher:
             await self._ensure_topic(topic)
             value = None if doc is None else orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
             try:
-                pending.append((key, await self._producer.send(topic, key=view_key(key), value=value)))
+                sent = await self._producer.send(topic, key=view_key(key), value=value)
             except TOO_LARGE as exc:
                 _left_out(key, exc)
+                continue
+            sent.add_done_callback(mark_read)  # read below, unless a later record's send raises first
+            pending.append((key, sent))
         outcomes = await asyncio.gather(*(sent for _, sent in pending), return_exceptions=True)  # all read
         failures = []
         for (key, _), outcome in zip(pending, outcomes):
