@@ -15,8 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -36,6 +36,7 @@ from eventstore.registry import EventRegistry
 from eventstore.store import EventStore, StreamSpec, Subscription, SubscriptionSpec, partition_for
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEAD_LETTERS = Counter(
     "eventstore_dead_letters_total", "Records that could not be decoded and were dead-lettered", ["stream"]
@@ -265,20 +266,13 @@ class KafkaEventStore(EventStore):
         self._open_clients()
         topic = self.topic(stream)
         tps = [TopicPartition(topic, p) for p in range(await self.partition_count(stream))]
-        warned = False
-        while True:
+
+        async def ask() -> dict[int, int]:
             _, _, offsets = self._open_clients()
-            try:
-                ends = await offsets.end_offsets(tps)
-                return {tp.partition: ends[tp] for tp in tps}
-            except KafkaError as exc:
-                if not passing(exc):
-                    raise
-                if not warned:
-                    log.warning("end offsets of %s: the Kafka brokers at %s do not answer (%r); asking again until "
-                                "they do", stream, self.bootstrap_servers, exc)
-                    warned = True
-            await asyncio.sleep(VISIBLE_RETRY)
+            ends = await offsets.end_offsets(tps)
+            return {tp.partition: ends[tp] for tp in tps}
+
+        return await through_outages(ask, f"end offsets of {stream}", self.bootstrap_servers)
 
     # --- writing --------------------------------------------------------------------------------------
 
@@ -536,13 +530,34 @@ def passing(exc: BaseException) -> bool:
     return isinstance(exc, TimeoutError)
 
 
+async def through_outages(attempt: Callable[[], Awaitable[T]], what: str, bootstrap_servers: str) -> T:
+    """`attempt()`'s result, asked again every VISIBLE_RETRY seconds while it fails with an error that
+    passes (the brokers do not answer); warns once, naming `what`. Cancel the caller to stop waiting."""
+    warned = False
+    while True:
+        try:
+            result = await attempt()
+        except (KafkaError, TimeoutError) as exc:
+            if not passing(exc):
+                raise
+            if not warned:
+                log.warning("%s: the Kafka brokers at %s do not answer (%r); trying again until they do",
+                            what, bootstrap_servers, exc)
+                warned = True
+        else:
+            if warned:
+                log.info("%s: the Kafka brokers at %s answer again", what, bootstrap_servers)
+            return result
+        await asyncio.sleep(VISIBLE_RETRY)
+
+
 async def create_topics(
     admin: AIOKafkaAdminClient, topics: Sequence[NewTopic], what: str, timeout: float = TOPIC_READY_TIMEOUT
 ) -> None:
     """Create `topics` (one that exists already is fine). An error that passes (a retriable one, or too few
     unfenced brokers for the replication factor, as while a broker shuts down or restarts; a connection
-    that fails, a broker that does not answer in time) is retried for up to `timeout` seconds; any other answer, or one that outlasts the timeout,
-    raises EventStoreError naming the `what` (topic, view topic) and the broker's reason (a client error
+    that fails, a broker that does not answer in time) is retried for up to `timeout` seconds; any other
+    answer, or one that outlasts the timeout, raises EventStoreError naming the `what` (topic, view topic) and the broker's reason (a client error
     that outlasts it is raised as it is)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

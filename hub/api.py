@@ -15,7 +15,7 @@ between two resource snapshots, old ones read from the log), `/fleetstage/v1/dea
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -57,7 +57,7 @@ class ApiServices:
     writer: Writer
     clock: Clock
     metrics: HubMetrics
-    supervisor: Supervisor = field(default_factory=Supervisor)
+    supervisor: Supervisor
 
 
 def _json(body: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -23,9 +23,9 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, MessageSizeTooLargeError, RecordTooLargeError
+from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
 
-from eventstore.kafka import PRODUCER_SAFETY, TOPIC_READY_TIMEOUT, VISIBLE_RETRY, KafkaEventStore, create_topics, passing
+from eventstore.kafka import PRODUCER_SAFETY, TOPIC_READY_TIMEOUT, KafkaEventStore, create_topics, through_outages
 from eventstore.kafka_subscription import mark_read
 from projections.documents import Document, Key, key_of
 from projections.runner import Notice
@@ -113,25 +113,10 @@ class KafkaViewPublisher:
         await self._send((key_of(doc), doc) for doc in docs)
 
     async def _send(self, records: Iterable[tuple[Key, Document | None]]) -> None:
-        """Send `records` in order, the whole list again after an error that passes (a compacted topic keeps
-        the last value of a key, so a record sent twice changes nothing)."""
+        """Send `records` in order, the whole list again while the brokers do not answer (a compacted topic
+        keeps the last value of a key, so a record sent twice changes nothing)."""
         batch = list(records)
-        warned = False
-        while True:
-            try:
-                await self._send_once(batch)
-            except (KafkaError, TimeoutError) as exc:
-                if not passing(exc):
-                    raise
-                if not warned:
-                    log.warning("publishing views: the Kafka brokers at %s do not answer (%r); trying again until "
-                                "they do", self.bootstrap_servers, exc)
-                    warned = True
-            else:
-                if warned:
-                    log.info("publishing views: the Kafka brokers answer again; %d records sent", len(batch))
-                return
-            await asyncio.sleep(VISIBLE_RETRY)
+        await through_outages(lambda: self._send_once(batch), "publishing views", self.bootstrap_servers)
 
     async def _send_once(self, records: list[tuple[Key, Document | None]]) -> None:
         if self._producer is None:
